@@ -1,0 +1,111 @@
+package dev.graft.dsl;
+
+/**
+ * The model DSL's operations, for {@code import static dev.graft.dsl.Ops.*}. Each names its
+ * TensorFlow counterpart. Axes may be negative (counted from the end). Nothing here computes:
+ * the annotation processor compiles calls to these methods, and calling one at run time throws
+ * {@link UnsupportedOperationException}.
+ */
+public final class Ops {
+  private Ops() {}
+
+  static UnsupportedOperationException notCompiled() {
+    return new UnsupportedOperationException(
+        "Graft DSL operations only describe a graph: annotate the class with @Model, compile it"
+            + " with the Graft annotation processor and run it through dev.graft.runtime.Session");
+  }
+
+  // Constants: tf.constant
+  /** A scalar constant. */
+  public static Tensor constant(float value) { throw notCompiled(); }
+  /** A 1-d constant: {@code constant(1.5f, 2, 1, 4.2f)}. */
+  public static Tensor constant(float... values) { throw notCompiled(); }
+  /** A constant of the given shape, values row-major: {@code constant("2, 2", 1, 2, 3, 4)}. */
+  public static Tensor constant(String shape, float... values) { throw notCompiled(); }
+
+  // Elementwise binary, broadcasting: tf.add, tf.subtract, tf.multiply, tf.divide, ...
+  public static Tensor add(Tensor a, Tensor b) { throw notCompiled(); }
+  public static Tensor add(Tensor a, float b) { throw notCompiled(); }
+  public static Tensor add(float a, Tensor b) { throw notCompiled(); }
+  public static Tensor sub(Tensor a, Tensor b) { throw notCompiled(); }
+  public static Tensor sub(Tensor a, float b) { throw notCompiled(); }
+  public static Tensor sub(float a, Tensor b) { throw notCompiled(); }
+  public static Tensor mul(Tensor a, Tensor b) { throw notCompiled(); }
+  public static Tensor mul(Tensor a, float b) { throw notCompiled(); }
+  public static Tensor mul(float a, Tensor b) { throw notCompiled(); }
+  public static Tensor div(Tensor a, Tensor b) { throw notCompiled(); }
+  public static Tensor div(Tensor a, float b) { throw notCompiled(); }
+  public static Tensor div(float a, Tensor b) { throw notCompiled(); }
+  /** {@code tf.minimum}. */
+  public static Tensor minimum(Tensor a, Tensor b) { throw notCompiled(); }
+  public static Tensor minimum(Tensor a, float b) { throw notCompiled(); }
+  /** {@code tf.maximum}. */
+  public static Tensor maximum(Tensor a, Tensor b) { throw notCompiled(); }
+  public static Tensor maximum(Tensor a, float b) { throw notCompiled(); }
+  /** {@code tf.pow(x, exponent)} with a constant exponent. */
+  public static Tensor pow(Tensor x, float exponent) { throw notCompiled(); }
+  /** {@code tf.clip_by_value}. */
+  public static Tensor clip(Tensor x, float min, float max) { throw notCompiled(); }
+
+  // Elementwise unary: tf.negative, tf.square, tf.sqrt, tf.exp, tf.log, tf.tanh, tf.sigmoid, ...
+  public static Tensor neg(Tensor x) { throw notCompiled(); }
+  public static Tensor square(Tensor x) { throw notCompiled(); }
+  public static Tensor sqrt(Tensor x) { throw notCompiled(); }
+  public static Tensor exp(Tensor x) { throw notCompiled(); }
+  public static Tensor log(Tensor x) { throw notCompiled(); }
+  public static Tensor tanh(Tensor x) { throw notCompiled(); }
+  public static Tensor sigmoid(Tensor x) { throw notCompiled(); }
+  /** {@code tf.nn.relu}. */
+  public static Tensor relu(Tensor x) { throw notCompiled(); }
+  public static Tensor abs(Tensor x) { throw notCompiled(); }
+
+  // Linear algebra and layout
+  /** {@code tf.matmul}: [m, k] x [k, n], or batched [b, m, k] x [b, k, n] (or x [k, n]). */
+  public static Tensor matmul(Tensor a, Tensor b) { throw notCompiled(); }
+  /** {@code tf.transpose}: reverses the axes. */
+  public static Tensor transpose(Tensor x) { throw notCompiled(); }
+  /** {@code tf.transpose(x, perm)}. */
+  public static Tensor transpose(Tensor x, int... permutation) { throw notCompiled(); }
+  /** {@code tf.reshape}: the new shape as dimensions, comma separated ("batch, 12"). */
+  public static Tensor reshape(Tensor x, String shape) { throw notCompiled(); }
+  /** {@code tf.concat(values, axis)}. */
+  public static Tensor concat(int axis, Tensor... values) { throw notCompiled(); }
+  /** {@code tf.slice} along one axis: elements [start, start + length). */
+  public static Tensor slice(Tensor x, int axis, int start, int length) { throw notCompiled(); }
+  /** {@code tf.split(x, parts, axis)}: equal parts; index the result with constants. */
+  public static Tensor[] split(Tensor x, int parts, int axis) { throw notCompiled(); }
+
+  // Reductions: tf.reduce_sum(x, reduction_indices, keep_dims), tf.reduce_mean, tf.reduce_max
+  public static Tensor reduceSum(Tensor x) { throw notCompiled(); }
+  public static Tensor reduceSum(Tensor x, int axis) { throw notCompiled(); }
+  public static Tensor reduceSum(Tensor x, int axis, boolean keepDims) { throw notCompiled(); }
+  public static Tensor reduceSum(Tensor x, int[] axes, boolean keepDims) { throw notCompiled(); }
+  public static Tensor reduceMean(Tensor x) { throw notCompiled(); }
+  public static Tensor reduceMean(Tensor x, int axis) { throw notCompiled(); }
+  public static Tensor reduceMean(Tensor x, int axis, boolean keepDims) { throw notCompiled(); }
+  public static Tensor reduceMean(Tensor x, int[] axes, boolean keepDims) { throw notCompiled(); }
+  public static Tensor reduceMax(Tensor x) { throw notCompiled(); }
+  public static Tensor reduceMax(Tensor x, int axis) { throw notCompiled(); }
+  public static Tensor reduceMax(Tensor x, int axis, boolean keepDims) { throw notCompiled(); }
+  public static Tensor reduceMax(Tensor x, int[] axes, boolean keepDims) { throw notCompiled(); }
+
+  // Neural-network ops: tf.nn.*
+  /** {@code tf.nn.softmax} over the last axis. */
+  public static Tensor softmax(Tensor logits) { throw notCompiled(); }
+  /** {@code tf.nn.log_softmax} over the last axis, computed stably. */
+  public static Tensor logSoftmax(Tensor logits) { throw notCompiled(); }
+  /**
+   * {@code tf.nn.softmax_cross_entropy_with_logits(labels, logits)}: per-row cross-entropy of
+   * dense (float) labels over the last axis; the result drops that axis.
+   */
+  public static Tensor softmaxCrossEntropy(Tensor logits, Tensor labels) { throw notCompiled(); }
+  /**
+   * {@code tf.nn.sparse_softmax_cross_entropy_with_logits}: labels are int class indices with
+   * the logits' shape minus its last axis.
+   */
+  public static Tensor sparseSoftmaxCrossEntropy(Tensor logits, Tensor labels) { throw notCompiled(); }
+  /** {@code tf.gather(table, indices)} along axis 0 (embedding lookup); indices are int. */
+  public static Tensor gather(Tensor table, Tensor indices) { throw notCompiled(); }
+  /** {@code tf.one_hot(indices, depth)}: float, a new last axis of size {@code depth}. */
+  public static Tensor oneHot(Tensor indices, int depth) { throw notCompiled(); }
+}

@@ -1,0 +1,72 @@
+package dev.graft.runtime.kernel;
+
+/**
+ * The shape-generic kernel library that generated code calls. All arrays are row-major and
+ * dense; offsets and sizes are in elements. {@code ScalarKernels} (plain Java, Android-safe) is
+ * always available; {@code dev.graft.runtime.simd.VectorKernels} implements the same contract
+ * with the Vector API. Implementations are stateless apart from the thread pool they were
+ * created with, and results of the two agree within float rounding.
+ */
+public interface Kernels {
+  /** A short description for the log line, such as "scalar" or "Vector API, 16 float lanes". */
+  String description();
+
+  /**
+   * {@code C = op(A) · op(B)} (or {@code C += ...} when {@code accumulate}), where op(A) is m×k
+   * and op(B) is k×n. A is stored [m, k], or [k, m] when {@code transposeA}; B is stored [k, n],
+   * or [n, k] when {@code transposeB}; C is stored [m, n]. Every matrix is contiguous from its
+   * offset.
+   */
+  void gemm(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a, int aOffset,
+      float[] b, int bOffset, float[] c, int cOffset, boolean accumulate);
+
+  /** {@code y[r, :] = softmax(x[r, :])} over rows of {@code cols} elements; y may be x. */
+  void softmaxRows(float[] x, float[] y, int rows, int cols);
+
+  /** {@code y[r, :] = x[r, :] - logsumexp(x[r, :])}, computed stably; y may be x. */
+  void logSoftmaxRows(float[] x, float[] y, int rows, int cols);
+
+  /** {@code loss[r] = -sum_j labels[r, j] * logSoftmax(logits[r, :])[j]}. */
+  void softmaxCrossEntropyRows(float[] logits, float[] labels, float[] loss, int rows, int cols);
+
+  /**
+   * {@code loss[r] = logsumexp(logits[r, :]) - logits[r, labels[r]]}. A label outside
+   * [0, cols) throws {@link IndexOutOfBoundsException} naming the row and the label.
+   */
+  void sparseSoftmaxCrossEntropyRows(float[] logits, int[] labels, float[] loss, int rows, int cols);
+
+  /** With x viewed as [outer, axis, inner]: {@code y[o, i] = sum_a x[o, a, i]}. */
+  void reduceSum(float[] x, float[] y, int outer, int axis, int inner);
+
+  /** With x viewed as [outer, axis, inner]: {@code y[o, i] = max_a x[o, a, i]}. */
+  void reduceMax(float[] x, float[] y, int outer, int axis, int inner);
+
+  /**
+   * Embedding lookup: {@code out[i, :] = table[indices[i], :]} for i in [0, count), rows of
+   * {@code width}. An index outside [0, tableRows) throws {@link IndexOutOfBoundsException}
+   * naming the position and the index.
+   */
+  void gather(float[] table, int tableRows, int width, int[] indices, int count, float[] out);
+
+  /**
+   * Gradient of {@link #gather}: {@code table[indices[i], :] += updates[i, :]}; the table is
+   * not cleared first. Bounds are checked as in {@link #gather}.
+   */
+  void scatterAdd(int[] indices, int count, float[] updates, int width, float[] table, int tableRows);
+
+  /** Gradient descent: {@code w[i] -= learningRate * g[i]} for i in [0, n). */
+  void sgdUpdate(float[] w, float[] g, float learningRate, int n);
+
+  /**
+   * One Adam step (Kingma and Ba, with bias correction): m and v are the first and second
+   * moment estimates, {@code step} counts from 1.
+   */
+  void adamUpdate(float[] w, float[] g, float[] m, float[] v, float learningRate, float beta1,
+      float beta2, float epsilon, int step, int n);
+
+  /** {@code sum_i x[i]^2} for i in [0, n), accumulated in double precision. */
+  double sumOfSquares(float[] x, int n);
+
+  /** {@code x[i] *= s} for i in [0, n). */
+  void scale(float[] x, float s, int n);
+}
