@@ -1,0 +1,126 @@
+package dev.graft.processor.ir;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The attributes of a node; which ones an op uses is said on each {@link Op}. Immutable (arrays
+ * are copied in and out) and compared by value, for hash-consing.
+ */
+public final class Attrs {
+  public static final Attrs NONE = new Attrs(new int[0], new double[0], null, null, null, false);
+
+  private final int[] ints;
+  private final double[] reals;
+  private final String name;
+  private final Dim offset;
+  private final Shape target;
+  private final boolean flag;
+
+  private Attrs(int[] ints, double[] reals, String name, Dim offset, Shape target, boolean flag) {
+    this.ints = ints;
+    this.reals = reals;
+    this.name = name;
+    this.offset = offset;
+    this.target = target;
+    this.flag = flag;
+  }
+
+  public static Attrs ints(int... ints) {
+    return NONE.withInts(ints);
+  }
+
+  public static Attrs reals(double... reals) {
+    return NONE.withReals(reals);
+  }
+
+  public Attrs withInts(int... v) {
+    return new Attrs(v.clone(), reals, name, offset, target, flag);
+  }
+
+  public Attrs withReals(double... v) {
+    return new Attrs(ints, v.clone(), name, offset, target, flag);
+  }
+
+  public Attrs withName(String v) {
+    return new Attrs(ints, reals, v, offset, target, flag);
+  }
+
+  public Attrs withOffset(Dim v) {
+    return new Attrs(ints, reals, name, v, target, flag);
+  }
+
+  public Attrs withTarget(Shape v) {
+    return new Attrs(ints, reals, name, offset, v, flag);
+  }
+
+  public Attrs withFlag(boolean v) {
+    return new Attrs(ints, reals, name, offset, target, v);
+  }
+
+  public int[] ints() {
+    return ints.clone();
+  }
+
+  public int intAt(int i) {
+    return ints[i];
+  }
+
+  public int intCount() {
+    return ints.length;
+  }
+
+  public double[] reals() {
+    return reals.clone();
+  }
+
+  public double realAt(int i) {
+    return reals[i];
+  }
+
+  public int realCount() {
+    return reals.length;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Dim offset() {
+    return offset;
+  }
+
+  public Shape target() {
+    return target;
+  }
+
+  public boolean flag() {
+    return flag;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Attrs a && Arrays.equals(a.ints, ints) && Arrays.equals(a.reals, reals)
+        && Objects.equals(a.name, name) && Objects.equals(a.offset, offset)
+        && Objects.equals(a.target, target) && a.flag == flag;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(Arrays.hashCode(ints), Arrays.hashCode(reals), name, offset, target, flag);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder b = new StringBuilder();
+    if (name != null) b.append(" name=").append(name);
+    if (ints.length > 0) b.append(" ints=").append(Arrays.toString(ints));
+    if (reals.length > 0) {
+      b.append(" reals=").append(reals.length > 8 ? "[" + reals.length + " values]" : Arrays.toString(reals));
+    }
+    if (offset != null) b.append(" offset=").append(offset);
+    if (target != null) b.append(" target=").append(target);
+    if (flag) b.append(" flag");
+    return b.toString().trim();
+  }
+}

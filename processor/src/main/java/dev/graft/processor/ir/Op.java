@@ -1,0 +1,107 @@
+package dev.graft.processor.ir;
+
+/**
+ * Every operation of the IR. The javadoc of each says its inputs and the {@link Attrs} it uses;
+ * {@link Graph} holds the shape and dtype rules. Elementwise ops broadcast NumPy-style.
+ */
+public enum Op {
+  // ---- leaves
+  /** A fed placeholder. attrs: name, ints = {parameter index}. */
+  INPUT(Kind.LEAF),
+  /** A model variable. attrs: name, ints = {variable index}. */
+  VARIABLE(Kind.LEAF),
+  /** A float32 constant of the node's (fixed) shape. attrs: reals = values, row-major. */
+  CONSTANT(Kind.LEAF),
+
+  // ---- elementwise, one float input
+  NEG(Kind.UNARY),
+  SQUARE(Kind.UNARY),
+  SQRT(Kind.UNARY),
+  EXP(Kind.UNARY),
+  LOG(Kind.UNARY),
+  TANH(Kind.UNARY),
+  SIGMOID(Kind.UNARY),
+  RELU(Kind.UNARY),
+  ABS(Kind.UNARY),
+  /** -1, 0 or 1 (gradient of abs). */
+  SIGN(Kind.UNARY),
+  /** x raised to a constant. attrs: reals = {exponent}. */
+  POW(Kind.UNARY),
+  /** Clamp to [lo, hi]. attrs: reals = {lo, hi}. */
+  CLIP(Kind.UNARY),
+  /** 1 where lo &lt; x &lt; hi, else 0 (gradient mask of clip). attrs: reals = {lo, hi}. */
+  INSIDE(Kind.UNARY),
+
+  // ---- elementwise, two float inputs, broadcasting
+  ADD(Kind.BINARY),
+  SUB(Kind.BINARY),
+  MUL(Kind.BINARY),
+  DIV(Kind.BINARY),
+  MINIMUM(Kind.BINARY),
+  MAXIMUM(Kind.BINARY),
+  /** 1 where a &gt; b, else 0. */
+  GREATER(Kind.BINARY),
+  /** 1 where a == b, else 0. */
+  EQUAL(Kind.BINARY),
+
+  // ---- layout
+  /** Broadcast to the node's shape (attrs: target). */
+  BROADCAST_TO(Kind.LAYOUT),
+  /** Same elements in a new shape (attrs: target). */
+  RESHAPE(Kind.LAYOUT),
+  /** Permute axes. attrs: ints = permutation (output axis i is input axis perm[i]). */
+  TRANSPOSE(Kind.LAYOUT),
+  /** Join inputs along an axis. attrs: ints = {axis}. */
+  CONCAT(Kind.LAYOUT),
+  /** Part of one axis: [offset, offset + node dim). attrs: ints = {axis}, offset. */
+  SLICE(Kind.LAYOUT),
+  /** Gradient of SLICE: the input placed at offset along axis in zeros of the target shape. attrs: ints = {axis}, offset, target. */
+  PAD(Kind.LAYOUT),
+
+  // ---- linear algebra
+  /**
+   * Matrix product of the last two axes: a [..., m, k] (or [..., k, m] when transposed) times b
+   * [..., k, n] (or [..., n, k]); leading batch axes equal, or b rank 2 and shared. attrs: ints
+   * = {transposeA ? 1 : 0, transposeB ? 1 : 0}.
+   */
+  MATMUL(Kind.MATMUL),
+
+  // ---- reductions. attrs: ints = sorted distinct axes, flag = keepDims
+  REDUCE_SUM(Kind.REDUCTION),
+  REDUCE_MEAN(Kind.REDUCTION),
+  REDUCE_MAX(Kind.REDUCTION),
+
+  // ---- neural-network ops, over the last axis
+  SOFTMAX(Kind.ROWWISE),
+  LOG_SOFTMAX(Kind.ROWWISE),
+  /** Inputs logits [..., c], dense labels [..., c]; result [...]. */
+  SOFTMAX_CROSS_ENTROPY(Kind.ROWWISE),
+  /** Inputs logits [..., c], int labels [...]; result [...]. */
+  SPARSE_SOFTMAX_CROSS_ENTROPY(Kind.ROWWISE),
+
+  // ---- indexing
+  /** Rows of table (input 0, float [n, ...]) at int indices (input 1, any shape): indices.shape + table.shape[1:]. */
+  GATHER(Kind.INDEXING),
+  /** Gradient of GATHER: zeros of the target shape, plus updates (input 1) added at the rows named by indices (input 0). attrs: target. */
+  SCATTER_ADD(Kind.INDEXING),
+  /** Float one-hot of int indices: indices.shape + [depth]. */
+  ONE_HOT(Kind.INDEXING);
+
+  /** Broad classes of ops that later phases treat alike. */
+  public enum Kind { LEAF, UNARY, BINARY, LAYOUT, MATMUL, REDUCTION, ROWWISE, INDEXING }
+
+  private final Kind kind;
+
+  Op(Kind kind) {
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** Unary and binary ops: computed element by element, so they can fuse into one loop. */
+  public boolean isElementwise() {
+    return kind == Kind.UNARY || kind == Kind.BINARY;
+  }
+}
