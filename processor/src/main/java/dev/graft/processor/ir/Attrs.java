@@ -13,15 +13,15 @@ public final class Attrs {
   private final int[] ints;
   private final double[] reals;
   private final String name;
-  private final Dim offset;
+  private final Dim dim;
   private final Shape target;
   private final boolean flag;
 
-  private Attrs(int[] ints, double[] reals, String name, Dim offset, Shape target, boolean flag) {
+  private Attrs(int[] ints, double[] reals, String name, Dim dim, Shape target, boolean flag) {
     this.ints = ints;
     this.reals = reals;
     this.name = name;
-    this.offset = offset;
+    this.dim = dim;
     this.target = target;
     this.flag = flag;
   }
@@ -35,27 +35,27 @@ public final class Attrs {
   }
 
   public Attrs withInts(int... v) {
-    return new Attrs(v.clone(), reals, name, offset, target, flag);
+    return new Attrs(v.clone(), reals, name, dim, target, flag);
   }
 
   public Attrs withReals(double... v) {
-    return new Attrs(ints, v.clone(), name, offset, target, flag);
+    return new Attrs(ints, v.clone(), name, dim, target, flag);
   }
 
   public Attrs withName(String v) {
     return new Attrs(ints, reals, v, offset, target, flag);
   }
 
-  public Attrs withOffset(Dim v) {
+  public Attrs withDim(Dim v) {
     return new Attrs(ints, reals, name, v, target, flag);
   }
 
   public Attrs withTarget(Shape v) {
-    return new Attrs(ints, reals, name, offset, v, flag);
+    return new Attrs(ints, reals, name, dim, v, flag);
   }
 
   public Attrs withFlag(boolean v) {
-    return new Attrs(ints, reals, name, offset, target, v);
+    return new Attrs(ints, reals, name, dim, target, v);
   }
 
   public int[] ints() {
@@ -86,8 +86,9 @@ public final class Attrs {
     return name;
   }
 
-  public Dim offset() {
-    return offset;
+  /** A dimension-valued attribute: the offset of SLICE and PAD, the depth of ONE_HOT. */
+  public Dim dim() {
+    return dim;
   }
 
   public Shape target() {
@@ -101,13 +102,13 @@ public final class Attrs {
   @Override
   public boolean equals(Object o) {
     return o instanceof Attrs a && Arrays.equals(a.ints, ints) && Arrays.equals(a.reals, reals)
-        && Objects.equals(a.name, name) && Objects.equals(a.offset, offset)
+        && Objects.equals(a.name, name) && Objects.equals(a.dim, dim)
         && Objects.equals(a.target, target) && a.flag == flag;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(Arrays.hashCode(ints), Arrays.hashCode(reals), name, offset, target, flag);
+    return Objects.hash(Arrays.hashCode(ints), Arrays.hashCode(reals), name, dim, target, flag);
   }
 
   @Override
@@ -118,7 +119,7 @@ public final class Attrs {
     if (reals.length > 0) {
       b.append(" reals=").append(reals.length > 8 ? "[" + reals.length + " values]" : Arrays.toString(reals));
     }
-    if (offset != null) b.append(" offset=").append(offset);
+    if (dim != null) b.append(" dim=").append(dim);
     if (target != null) b.append(" target=").append(target);
     if (flag) b.append(" flag");
     return b.toString().trim();

@@ -70,6 +70,11 @@ public final class Graph {
     return make(Op.CONSTANT, List.of(), Attrs.reals(values).withTarget(shape));
   }
 
+  /** The element count of {@code shape} as a float32 scalar (a constant when the shape is fixed). */
+  public Node count(Shape shape) {
+    return shape.isFixed() ? scalar(shape.size().value()) : make(Op.COUNT, List.of(), Attrs.NONE.withTarget(shape));
+  }
+
   public Node scalar(double value) {
     return constant(Shape.scalar(), value);
   }
@@ -139,12 +144,12 @@ public final class Graph {
     // The result's extent is not derivable from the input, so it rides in the target shape.
     Shape out = ShapeRules.sliceShape(x, axis, offset, length, position);
     if (out.equals(x.shape())) return x;
-    return make(Op.SLICE, List.of(x), Attrs.ints(ShapeRules.axis(axis, x.shape().rank(), position)).withOffset(offset).withTarget(out));
+    return make(Op.SLICE, List.of(x), Attrs.ints(ShapeRules.axis(axis, x.shape().rank(), position)).withDim(offset).withTarget(out));
   }
 
   public Node pad(Node x, int axis, Dim offset, Shape target) {
     if (x.shape().equals(target)) return x;
-    return make(Op.PAD, List.of(x), Attrs.ints(axis).withOffset(offset).withTarget(target));
+    return make(Op.PAD, List.of(x), Attrs.ints(axis).withDim(offset).withTarget(target));
   }
 
   // ---- linear algebra
@@ -201,7 +206,7 @@ public final class Graph {
     return make(Op.SCATTER_ADD, List.of(indices, updates), Attrs.NONE.withTarget(tableShape));
   }
 
-  public Node oneHot(Node indices, int depth) {
-    return make(Op.ONE_HOT, List.of(indices), Attrs.ints(depth));
+  public Node oneHot(Node indices, Dim depth) {
+    return make(Op.ONE_HOT, List.of(indices), Attrs.NONE.withDim(depth));
   }
 }

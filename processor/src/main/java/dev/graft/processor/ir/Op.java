@@ -12,6 +12,11 @@ public enum Op {
   VARIABLE(Kind.LEAF),
   /** A float32 constant of the node's (fixed) shape. attrs: reals = values, row-major. */
   CONSTANT(Kind.LEAF),
+  /**
+   * A float32 scalar: the number of elements of attrs.target, whose symbols are bound at run
+   * time (the divisor of a mean over a symbolic axis).
+   */
+  COUNT(Kind.LEAF),
 
   // ---- elementwise, one float input
   NEG(Kind.UNARY),
@@ -53,9 +58,9 @@ public enum Op {
   TRANSPOSE(Kind.LAYOUT),
   /** Join inputs along an axis. attrs: ints = {axis}. */
   CONCAT(Kind.LAYOUT),
-  /** Part of one axis: [offset, offset + node dim). attrs: ints = {axis}, offset. */
+  /** Part of one axis: [offset, offset + node dim). attrs: ints = {axis}, dim = offset, target = the result shape. */
   SLICE(Kind.LAYOUT),
-  /** Gradient of SLICE: the input placed at offset along axis in zeros of the target shape. attrs: ints = {axis}, offset, target. */
+  /** Gradient of SLICE: the input placed at offset along axis in zeros of the target shape. attrs: ints = {axis}, dim = offset, target. */
   PAD(Kind.LAYOUT),
 
   // ---- linear algebra
@@ -84,7 +89,7 @@ public enum Op {
   GATHER(Kind.INDEXING),
   /** Gradient of GATHER: zeros of the target shape, plus updates (input 1) added at the rows named by indices (input 0). attrs: target. */
   SCATTER_ADD(Kind.INDEXING),
-  /** Float one-hot of int indices: indices.shape + [depth]. */
+  /** Float one-hot of int indices: indices.shape + [depth]. attrs: dim = depth. */
   ONE_HOT(Kind.INDEXING);
 
   /** Broad classes of ops that later phases treat alike. */

@@ -35,6 +35,7 @@ public final class ShapeRules {
     return switch (op) {
       case INPUT -> new Type(attrs.target(), DType.values()[attrs.intAt(1)]);
       case VARIABLE -> new Type(attrs.target(), DType.FLOAT32);
+      case COUNT -> new Type(Shape.scalar(), DType.FLOAT32);
       case CONSTANT -> {
         Shape s = attrs.target();
         if (!s.isFixed() || s.size().value() != attrs.realCount()) {
@@ -269,11 +270,7 @@ public final class ShapeRules {
       }
       case ONE_HOT -> {
         Node indices = requireInt(op, in.get(0), "indices", pos);
-        int depth = attrs.intAt(0);
-        if (depth < 1) {
-          throw new GraftException(Message.SHAPE_MISMATCH, pos, "oneHot depth must be positive, got " + depth);
-        }
-        yield new Type(indices.shape().append(Dim.of(depth)), DType.FLOAT32);
+        yield new Type(indices.shape().append(attrs.dim()), DType.FLOAT32);
       }
       default -> throw new AssertionError(op);
     };
