@@ -43,7 +43,7 @@ public final class Attrs {
   }
 
   public Attrs withName(String v) {
-    return new Attrs(ints, reals, v, offset, target, flag);
+    return new Attrs(ints, reals, v, dim, target, flag);
   }
 
   public Attrs withDim(Dim v) {
