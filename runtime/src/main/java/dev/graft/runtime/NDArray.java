@@ -220,6 +220,25 @@ public final class NDArray {
     return printer.out.toString();
   }
 
+  /**
+   * What goes between the items of dimension {@code axis}: a comma and a space in the last
+   * dimension; otherwise one line break per dimension below (so matrices of a 3-d array are
+   * separated by a blank line) and an indent under the opening brackets.
+   */
+  private String separator(int axis) {
+    if (axis == shape.length - 1) {
+      return ", ";
+    }
+    StringBuilder separator = new StringBuilder(",");
+    for (int a = axis + 1; a < shape.length; a++) {
+      separator.append('\n');
+    }
+    for (int a = 0; a <= axis; a++) {
+      separator.append(' ');
+    }
+    return separator.toString();
+  }
+
   /** Lays out the elements; a first pass finds the widest element shown, to align columns. */
   private final class Printer {
     final StringBuilder out = new StringBuilder();
@@ -236,7 +255,10 @@ public final class NDArray {
       if (axis == shape.length) {
         String s = floats != null ? Float.toString(floats[offset]) : Integer.toString(ints[offset]);
         widest = Math.max(widest, s.length());
-        out.append(" ".repeat(Math.max(0, width - s.length()))).append(s);
+        for (int pad = s.length(); pad < width; pad++) {
+          out.append(' ');
+        }
+        out.append(s);
         return;
       }
       int length = shape[axis];
@@ -244,10 +266,7 @@ public final class NDArray {
       for (int a = axis + 1; a < shape.length; a++) {
         stride *= shape[a];
       }
-      // Between rows of a matrix a newline; between the matrices of a 3-d array a blank line too.
-      String separator = axis == shape.length - 1
-          ? ", "
-          : "," + "\n".repeat(shape.length - 1 - axis) + " ".repeat(axis + 1);
+      String separator = separator(axis);
       boolean elide = summarize && length > 2 * EDGE_ITEMS;
       out.append('[');
       for (int i = 0; i < length; i++) {

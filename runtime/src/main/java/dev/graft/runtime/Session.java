@@ -10,7 +10,9 @@ import dev.graft.runtime.kernel.Kernels;
 import dev.graft.runtime.kernel.ThreadPool;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,7 @@ public final class Session implements AutoCloseable {
   private final Device device;
   private final Map<String, Integer> symbolIndex = new HashMap<>();
   private final Map<String, Integer> variableIndex = new HashMap<>();
-  private final Map<String, Integer> entryIndex = new HashMap<>();
+  private final Map<String, Integer> entryIndex = new LinkedHashMap<>(); // declaration order, for messages
   /** Per symbol: its session value, or {@link #UNBOUND} when feeds bind it. */
   private final int[] sessionDims;
   private final int[][] variableShapes;
@@ -168,8 +170,8 @@ public final class Session implements AutoCloseable {
     for (Class<?> c = modelClass.getEnclosingClass(); c != null; c = c.getEnclosingClass()) {
       name.insert(0, c.getSimpleName() + "_");
     }
-    String pkg = modelClass.getPackageName();
-    return (pkg.isEmpty() ? "" : pkg + ".") + "Graft" + name;
+    String binaryName = modelClass.getName(); // p.Outer$Inner: the package ends at the last dot
+    return binaryName.substring(0, binaryName.lastIndexOf('.') + 1) + "Graft" + name;
   }
 
   private int[] bindSessionDims(Dims dims) {
@@ -280,7 +282,11 @@ public final class Session implements AutoCloseable {
     EntrySpec spec = this.spec.entries().get(entry);
     if (spec.kind() != Kind.LOSS) {
       List<String> losses = new ArrayList<>();
-      this.spec.entries().stream().filter(e -> e.kind() == Kind.LOSS).forEach(e -> losses.add(e.name()));
+      for (EntrySpec e : this.spec.entries()) {
+        if (e.kind() == Kind.LOSS) {
+          losses.add(e.name());
+        }
+      }
       throw new IllegalArgumentException("entry '" + spec.name() + "' is an " + spec.kind()
           + "; a trainer needs a @Loss entry: " + losses);
     }
@@ -336,7 +342,11 @@ public final class Session implements AutoCloseable {
 
   /** The variable names, in declaration order. */
   public List<String> variableNames() {
-    return spec.variables().stream().map(VariableSpec::name).toList();
+    List<String> names = new ArrayList<>();
+    for (VariableSpec variable : spec.variables()) {
+      names.add(variable.name());
+    }
+    return Collections.unmodifiableList(names);
   }
 
   /** The model's declarations. */
@@ -382,7 +392,7 @@ public final class Session implements AutoCloseable {
     Integer e = entryIndex.get(name);
     if (e == null) {
       throw new IllegalArgumentException("model '" + spec.name() + "' has no entry '" + name + "'; entries: "
-          + spec.entries().stream().map(EntrySpec::name).toList());
+          + entryIndex.keySet());
     }
     return e;
   }
