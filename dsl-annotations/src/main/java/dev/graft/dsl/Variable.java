@@ -24,7 +24,7 @@ public @interface Variable {
   /** How the session initializes the value (see {@link Init} for the parameters each uses). */
   Init init() default Init.ZEROS;
 
-  /** {@link Init#CONSTANT}: the value; {@link Init#UNIFORM}: the lower bound. */
+  /** {@link Init#UNIFORM}: the lower bound. */
   float min() default -1f;
 
   /** {@link Init#UNIFORM}: the upper bound. */

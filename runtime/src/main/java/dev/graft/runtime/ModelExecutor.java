@@ -8,7 +8,9 @@ public interface ModelExecutor {
   /**
    * Runs entry point {@code entry} (its index in {@link ModelSpec#entries()}).
    *
-   * @param dims the value of every dimension symbol, in {@link ModelSpec#symbols()} order
+   * @param dims the value of every dimension symbol, in {@link ModelSpec#symbols()} order; a
+   *     symbol that neither the session nor this entry's inputs bind is -1 (the entry does not
+   *     use it)
    * @param inputs one array per input of the entry, in declaration order: {@code float[]} for
    *     FLOAT32 and {@code int[]} for INT32, row-major, exactly as long as the input's shape
    * @param variables one array per variable, in {@link ModelSpec#variables()} order (read only)
