@@ -13,6 +13,7 @@ import dev.graft.processor.ir.Node;
 import dev.graft.processor.ir.Op;
 import dev.graft.processor.ir.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,7 @@ class OpGradientTest {
     CASES.add(new Case(op, name, Map.of(), args, body));
   }
 
-  private static void unary(Op op, Values values, java.util.function.BiFunction<Graph, Node, Node> f) {
+  private static void unary(Op op, Values values, BiFunction<Graph, Node, Node> f) {
     add(op, "[2, 3]", List.of(arg("x", s(2, 3), values)), (g, a) -> f.apply(g, a.get(0)));
   }
 
@@ -129,7 +130,7 @@ class OpGradientTest {
       int[][] axes = {{0}, {1}, {}, {0, 2}, {-1}, {1, 2}};
       for (int[] ax : axes) {
         for (boolean keep : new boolean[] {false, true}) {
-          add(op, java.util.Arrays.toString(ax) + (keep ? " keepDims" : ""), List.of(arg("x", s(2, 3, 4), distinct)),
+          add(op, Arrays.toString(ax) + (keep ? " keepDims" : ""), List.of(arg("x", s(2, 3, 4), distinct)),
               (g, a) -> g.reduce(op, a.get(0), ax, keep));
         }
       }
