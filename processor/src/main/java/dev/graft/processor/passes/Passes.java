@@ -19,7 +19,7 @@ public final class Passes {
 
   /** The passes of one round, in order. */
   public static List<Pass> pipeline() {
-    return List.of(new AlgebraicSimplification(), new CommonSubexpressionElimination(),
+    return List.of(new ConstantFolding(), new AlgebraicSimplification(), new CommonSubexpressionElimination(),
         new DeadCodeElimination());
   }
 
