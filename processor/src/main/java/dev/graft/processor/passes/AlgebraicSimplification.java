@@ -15,7 +15,10 @@ import dev.graft.processor.ir.Shape;
  *       larger); {@code 0 - x} and {@code x * -1} become {@code -x}; {@code --x} becomes {@code x};
  *   <li>layout: reshape of a reshape, broadcast of a broadcast and transpose of a transpose
  *       collapse into one (an identity permutation disappears);
- *   <li>stability: {@code log(softmax(z))} becomes {@code logSoftmax(z)};
+ *   <li>stability: {@code log(softmax(z))} becomes {@code logSoftmax(z)}; with {@code s =
+ *       softmax(z)}, {@code s * (a / s)} becomes {@code a} and {@code s * (a / s - c)} becomes
+ *       {@code a - s * c} (the vector-Jacobian product of log through softmax, as reverse mode
+ *       builds it for the lecture's cost: the division by a probability that may underflow goes);
  *   <li>fused losses: {@code -reduceSum(labels * logSoftmax(z), lastAxis)} (also with the
  *       negation inside the sum, either operand order, or {@code log(softmax(z))}) becomes
  *       {@code softmaxCrossEntropy(z, labels)}, and with {@code oneHot(l)} labels
@@ -54,7 +57,8 @@ public final class AlgebraicSimplification implements Pass {
         if (isConstant(n.input(0), 1)) yield keep(g, n.input(1), n);
         if (isConstant(n.input(1), -1)) yield keep(g, g.neg(n.input(0)), n);
         if (isConstant(n.input(0), -1)) yield keep(g, g.neg(n.input(1)), n);
-        yield n;
+        Node cancelled = cancelSoftmaxDivision(g, n);
+        yield cancelled != null ? cancelled : n;
       }
       case DIV -> isConstant(n.input(1), 1) ? keep(g, n.input(0), n) : n;
       case NEG -> {
@@ -112,6 +116,23 @@ public final class AlgebraicSimplification implements Pass {
   private static boolean isIdentity(int[] perm) {
     for (int i = 0; i < perm.length; i++) if (perm[i] != i) return false;
     return true;
+  }
+
+  /**
+   * {@code s * (a / s)} to {@code a}, and {@code s * (a / s - c)} to {@code a - s * c}, for
+   * {@code s} a softmax (positive, so the cancellation is exact in real arithmetic); else null.
+   */
+  private static Node cancelSoftmaxDivision(Graph g, Node product) {
+    for (int i = 0; i < 2; i++) {
+      Node s = product.input(i);
+      Node other = product.input(1 - i);
+      if (s.op() != Op.SOFTMAX) continue;
+      if (other.op() == Op.DIV && other.input(1) == s) return keep(g, other.input(0), product);
+      if (other.op() == Op.SUB && other.input(0).op() == Op.DIV && other.input(0).input(1) == s) {
+        return keep(g, g.sub(other.input(0).input(0), g.mul(s, other.input(1))), product);
+      }
+    }
+    return null;
   }
 
   // ---- cross-entropy

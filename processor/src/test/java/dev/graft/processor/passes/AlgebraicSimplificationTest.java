@@ -175,6 +175,26 @@ class AlgebraicSimplificationTest {
     assertSame(widened, simplify(widened));
   }
 
+  /** The gradient of log through softmax as reverse mode builds it: s * (g/s - sum(s * g/s)). */
+  @Test
+  void softmaxDivisionsInGradientsCancel() {
+    Node z = t.input("z", "batch, 3");
+    Node upstream = t.input("upstream", "batch, 3");
+    Node s = t.g.softmax(z);
+    Node quotient = t.g.div(upstream, s);
+    Node rowSum = t.g.reduce(Op.REDUCE_SUM, t.g.mul(s, quotient), new int[] {1}, true);
+    Node out = simplify(t.g.mul(s, t.g.sub(quotient, rowSum)));
+    // upstream - s * reduceSum(upstream): no division left.
+    assertEquals(Op.SUB, out.op());
+    assertSame(upstream, out.input(0));
+    assertEquals(Op.MUL, out.input(1).op());
+    assertSame(s, out.input(1).input(0));
+    assertSame(t.g.reduce(Op.REDUCE_SUM, upstream, new int[] {1}, true), out.input(1).input(1));
+    assertSame(upstream, simplify(t.g.mul(quotient, s)));
+    Node notSoftmax = t.g.mul(z, t.g.div(upstream, z));
+    assertSame(notSoftmax, simplify(notSoftmax));
+  }
+
   @Test
   void sharedSoftmaxStaysAvailableToOtherEntries() {
     Node z = t.input("z", "batch, 3");

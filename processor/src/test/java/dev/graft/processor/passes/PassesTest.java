@@ -106,8 +106,11 @@ class PassesTest {
     Node layout = t.g.transpose(t.g.transpose(t.g.reshape(t.g.reshape(t.g.neg(t.g.neg(x)), Shape.parse("batch, 2, 2")),
         Shape.parse("batch, 4")), 1, 0), 1, 0);
     Node folded = t.g.div(t.g.sub(layout, zero), t.g.mul(t.g.add(t.g.scalar(0.5), t.g.scalar(0.5)), one));
+    Node s = t.g.softmax(t.g.mul(y, x));
+    Node quotient = t.g.div(x, s);
+    Node gradientLike = t.g.mul(s, t.g.sub(quotient, t.g.reduce(Op.REDUCE_SUM, t.g.mul(quotient, s), new int[] {1}, true)));
     Node root = t.g.add(t.g.add(t.g.mul(dense, t.g.scalar(2)), t.g.reduce(Op.REDUCE_SUM, sparse, new int[] {1}, false)),
-        t.g.reduce(Op.REDUCE_SUM, t.g.mul(folded, t.g.mul(y, x)), new int[] {1}, false));
+        t.g.reduce(Op.REDUCE_SUM, t.g.mul(folded, gradientLike), new int[] {1}, false));
     ModelGraph model = t.output(root);
     ModelGraph out = optimize(model);
     List<Op> ops = Reachability.of(out).stream().map(Node::op).toList();
