@@ -1,0 +1,81 @@
+package dev.graft.processor.passes;
+
+import dev.graft.processor.ir.Graph;
+import dev.graft.processor.ir.ModelGraph;
+import dev.graft.processor.ir.Node;
+import dev.graft.processor.ir.SourcePos;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one traversal every pass shares. It visits the nodes reachable from the model's entries
+ * bottom-up (in id order, so inputs first), rebuilds each from its already rewritten inputs with
+ * {@link Graph#make} at the node's own source position, and offers the rebuilt node to a
+ * {@link Rule}. Results are memoized per node, so a shared subexpression is rewritten once and
+ * stays shared; and because {@code make} hash-conses, two nodes that become equal after a
+ * rewrite become the same node (this is how CSE happens).
+ *
+ * <p>A rule must return a node of the same shape and dtype; the rewriter checks it, so a wrong
+ * rule fails at once with the pass's name instead of corrupting later phases.
+ */
+public final class Rewriter {
+  /** How many times a rule may rewrite one node's result again before the rewriter stops. */
+  private static final int MAX_LOCAL_REWRITES = 8;
+
+  /** A local rewrite: the replacement for {@code node}, or {@code node} itself. */
+  @FunctionalInterface
+  public interface Rule {
+    /**
+     * @param graph where to build replacement nodes (its position is already the node's)
+     * @param node a node whose inputs are already rewritten
+     */
+    Node apply(Graph graph, Node node);
+  }
+
+  private Rewriter() {}
+
+  /** Applies {@code rule} everywhere in the model, returning the model with the new roots. */
+  public static ModelGraph rewrite(ModelGraph model, String passName, Rule rule) {
+    Graph graph = model.graph();
+    SourcePos saved = graph.position();
+    Map<Node, Node> memo = new HashMap<>();
+    try {
+      for (Node n : Reachability.of(model)) memo.put(n, rewriteNode(graph, n, memo, passName, rule));
+    } finally {
+      graph.at(saved);
+    }
+    List<ModelGraph.Entry> entries = new ArrayList<>();
+    boolean changed = false;
+    for (ModelGraph.Entry e : model.entries()) {
+      Node result = memo.get(e.result());
+      List<Node> gradients = e.gradients().stream().map(memo::get).toList();
+      changed |= result != e.result() || !gradients.equals(e.gradients());
+      entries.add(e.withResult(result, gradients));
+    }
+    return changed ? model.withEntries(entries) : model;
+  }
+
+  private static Node rewriteNode(Graph graph, Node n, Map<Node, Node> memo, String passName, Rule rule) {
+    graph.at(n.position());
+    List<Node> inputs = new ArrayList<>(n.inputs().size());
+    boolean inputsChanged = false;
+    for (Node in : n.inputs()) {
+      Node r = memo.get(in);
+      inputsChanged |= r != in;
+      inputs.add(r);
+    }
+    Node current = inputsChanged ? graph.make(n.op(), inputs, n.attrs()) : n;
+    for (int i = 0; i < MAX_LOCAL_REWRITES; i++) {
+      Node next = rule.apply(graph, current);
+      if (next == current) break;
+      if (!next.shape().equals(n.shape()) || next.dtype() != n.dtype()) {
+        throw new IllegalStateException(passName + " rewrote " + n + " into " + next
+            + ", which has another shape or dtype");
+      }
+      current = next;
+    }
+    return current;
+  }
+}
