@@ -9,8 +9,10 @@ import dev.graft.processor.passes.Passes;
 
 /**
  * The compiler core as a library: a model graph in, generated Java source out. It runs the
- * phases of DESIGN.md §3 after the front end: autodiff, optimization passes, then scheduling,
- * memory planning and code generation (inside {@link CodeGenerator}). It knows nothing of
+ * phases of DESIGN.md §3 after the front end: optimization passes, autodiff, the passes again
+ * over the gradients, then scheduling, memory planning and code generation (inside {@link
+ * CodeGenerator}). The first round of passes lets autodiff differentiate the fused, stable ops
+ * (a softmax cross-entropy rather than {@code log} of a {@code softmax}). It knows nothing of
  * annotation processing, so tests and, later, run-time graph builders can call it directly.
  */
 public final class Compiler {
@@ -22,7 +24,9 @@ public final class Compiler {
    */
   public static GeneratedSource compile(ModelGraph parsed) {
     Verifier.verify(parsed);
-    ModelGraph differentiated = Autodiff.differentiate(parsed);
+    ModelGraph simplified = Passes.optimize(parsed);
+    Verifier.verify(simplified);
+    ModelGraph differentiated = Autodiff.differentiate(simplified);
     Verifier.verify(differentiated);
     ModelGraph optimized = Passes.optimize(differentiated);
     Verifier.verify(optimized);
