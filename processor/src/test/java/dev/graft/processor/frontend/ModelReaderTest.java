@@ -173,7 +173,8 @@ class ModelReaderTest {
             int n = 7 / 2;
             float f = -(1f + n) * 2;
             Tensor matrix = constant("2, 2", 1, 2, 3, 4);
-            Tensor vector = constant(new float[] {5, 6});
+            var vector = constant(new float[] {5, 6});
+            final double unusedButConstant = 2.0 * n;
             return matrix.add(vector).add(f).add(constant(1.5f));
           }
         }
