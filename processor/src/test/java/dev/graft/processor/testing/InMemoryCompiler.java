@@ -130,6 +130,14 @@ public final class InMemoryCompiler {
             };
           }
 
+          // javac parses generated sources in the next round, so they must be readable back.
+          @Override
+          public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+            String text = generated.get(className);
+            if (text == null) throw new IllegalStateException(className + " has not been written");
+            return text;
+          }
+
           @Override
           public java.io.Writer openWriter() {
             return new StringWriter() {

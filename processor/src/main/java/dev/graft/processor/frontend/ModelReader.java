@@ -1,0 +1,359 @@
+package dev.graft.processor.frontend;
+
+import com.sun.source.tree.AnnotationTree;
+import com.sun.source.tree.AssignmentTree;
+import com.sun.source.tree.CompilationUnitTree;
+import com.sun.source.tree.ExpressionTree;
+import com.sun.source.tree.IdentifierTree;
+import com.sun.source.tree.ImportTree;
+import com.sun.source.tree.MethodTree;
+import com.sun.source.tree.Tree;
+import com.sun.source.tree.VariableTree;
+import com.sun.source.util.TreePath;
+import com.sun.source.util.Trees;
+import dev.graft.dsl.Input;
+import dev.graft.dsl.Loss;
+import dev.graft.dsl.Output;
+import dev.graft.dsl.Variable;
+import dev.graft.processor.diag.GraftException;
+import dev.graft.processor.diag.Message;
+import dev.graft.processor.frontend.Value.TensorValue;
+import dev.graft.processor.ir.Graph;
+import dev.graft.processor.ir.ModelGraph;
+import dev.graft.processor.ir.ModelGraph.Entry;
+import dev.graft.processor.ir.ModelGraph.EntryKind;
+import dev.graft.processor.ir.ModelGraph.InputDecl;
+import dev.graft.processor.ir.ModelGraph.VariableDecl;
+import dev.graft.processor.ir.Node;
+import dev.graft.processor.ir.Shape;
+import dev.graft.processor.ir.SourcePos;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.PackageElement;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.element.VariableElement;
+import javax.lang.model.type.TypeMirror;
+
+/**
+ * The front end: reads one {@code @Model} class into a {@link ModelGraph}. Declarations
+ * ({@code @Variable} fields, entry methods and their {@code @Input} parameters) come from the
+ * element API, whose annotation values javac has already resolved; method bodies come from
+ * the source trees and are evaluated by a {@link BodyReader}. Problems are collected, one per
+ * failing declaration or entry, so a user sees every independent error of a model at once.
+ */
+public final class ModelReader {
+  private static final String TENSOR = "dev.graft.dsl.Tensor";
+
+  /** Trees compare by identity, so a key names one problem at one place. */
+  private record ProblemKey(Object tree, String message) {}
+
+  /** The model, when it read cleanly, and every problem found. */
+  public record Result(ModelGraph model, List<GraftException> problems) {
+    public Result {
+      problems = List.copyOf(problems);
+    }
+
+    public boolean isClean() {
+      return problems.isEmpty();
+    }
+  }
+
+  private final Trees trees;
+  private final TypeElement type;
+  private final Graph graph = new Graph();
+  private final List<GraftException> problems = new ArrayList<>();
+  private final Set<ProblemKey> problemKeys = new HashSet<>();
+  private final Map<String, Value> fields = new HashMap<>();
+  private final Set<String> brokenFields = new HashSet<>();
+  private final Map<String, List<ExecutableElement>> methods = new LinkedHashMap<>();
+  private final List<VariableDecl> variables = new ArrayList<>();
+  private final List<Entry> entries = new ArrayList<>();
+  private Positions positions;
+  private CompilationUnitTree unit;
+
+  private ModelReader(Trees trees, TypeElement type) {
+    this.trees = trees;
+    this.type = type;
+  }
+
+  /** Reads {@code model}, whose source javac has parsed; never throws for a problem of the model. */
+  public static Result read(Trees trees, TypeElement model) {
+    ModelReader reader = new ModelReader(trees, model);
+    ModelGraph graph = reader.read();
+    return new Result(reader.problems.isEmpty() ? graph : null, reader.problems);
+  }
+
+  private ModelGraph read() {
+    TreePath path = trees.getPath(type);
+    if (path == null) {
+      report(new GraftException(Message.NO_SOURCE_TREES, SourcePos.UNKNOWN, "the source of " + type.getQualifiedName()
+          + " is not available to the annotation processor"));
+      return null;
+    }
+    unit = path.getCompilationUnit();
+    positions = new Positions(trees, unit);
+    Tree classTree = path.getLeaf();
+    if (type.getKind() != ElementKind.CLASS) {
+      report(Message.BAD_MODEL, classTree, "@Model applies to classes, not to " + type.getKind().toString()
+          .toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + "s");
+      return null;
+    }
+    List<ExecutableElement> entryMethods = new ArrayList<>();
+    for (Element member : type.getEnclosedElements()) {
+      if (member.getKind() == ElementKind.FIELD) {
+        readField((VariableElement) member);
+      } else if (member.getKind() == ElementKind.METHOD) {
+        ExecutableElement m = (ExecutableElement) member;
+        methods.computeIfAbsent(m.getSimpleName().toString(), k -> new ArrayList<>()).add(m);
+        if (m.getAnnotation(Output.class) != null || m.getAnnotation(Loss.class) != null) entryMethods.add(m);
+        else checkNoInputs(m);
+      }
+    }
+    if (entryMethods.isEmpty()) {
+      report(Message.BAD_MODEL, classTree, type.getSimpleName() + " has no @Output or @Loss method: a model needs at"
+          + " least one entry point");
+      return null;
+    }
+    BodyReader body = new BodyReader(trees, positions, new Scope(), new DslOps(graph, positions));
+    Set<String> entryNames = new HashSet<>();
+    for (ExecutableElement m : entryMethods) {
+      MethodTree tree = trees.getTree(m);
+      String name = m.getSimpleName().toString();
+      if (!entryNames.add(name)) {
+        report(Message.NAME_COLLISION, tree, "two entry methods are named " + name + ": entry points are run by name,"
+            + " so overloads are not allowed");
+        continue;
+      }
+      try {
+        readEntry(m, tree, body);
+      } catch (GraftException e) {
+        report(e);
+      } catch (BodyReader.Poisoned e) {
+        // depends on a declaration whose problem is already reported
+      }
+    }
+    return new ModelGraph(packageName(), modelName(), graph, variables, entries);
+  }
+
+  // ---- declarations
+
+  private void readField(VariableElement field) {
+    String name = field.getSimpleName().toString();
+    Variable annotation = field.getAnnotation(Variable.class);
+    Tree tree = trees.getTree(field);
+    if (annotation == null) {
+      if (isTensor(field.asType())) {
+        report(Message.BAD_MODEL, tree, "Tensor field " + name + " needs @Variable(shape = \"...\")");
+        brokenFields.add(name);
+      } else if (field.getModifiers().contains(Modifier.FINAL) && field.getConstantValue() != null) {
+        Object c = field.getConstantValue();
+        fields.put(name, c instanceof Boolean b ? new Value.Bool(b) : c instanceof String s ? new Value.Text(s)
+            : c instanceof java.lang.Number n ? number(n) : null);
+      }
+      return;
+    }
+    if (!isTensor(field.asType())) {
+      report(Message.BAD_MODEL, tree, "@Variable field " + name + " must have type Tensor, not " + field.asType());
+      brokenFields.add(name);
+      return;
+    }
+    Shape shape = parseShape(annotation.shape(), tree, "Variable", "@Variable " + name);
+    if (shape == null) {
+      brokenFields.add(name);
+      return;
+    }
+    SourcePos pos = positions.of(tree);
+    Node node = graph.at(pos).variable(name, variables.size(), shape);
+    variables.add(new VariableDecl(name, shape, annotation.init(), annotation.min(), annotation.max(), annotation.value(),
+        annotation.mean(), annotation.stddev(), annotation.trainable(), pos));
+    fields.put(name, new TensorValue(node));
+  }
+
+  private static Value number(java.lang.Number n) {
+    if (n instanceof Integer || n instanceof Short || n instanceof Byte) return new Value.Number(n.intValue(), Value.NumberType.INT);
+    if (n instanceof Long) return new Value.Number(n.longValue(), Value.NumberType.LONG);
+    if (n instanceof Float) return new Value.Number(n.floatValue(), Value.NumberType.FLOAT);
+    return new Value.Number(n.doubleValue(), Value.NumberType.DOUBLE);
+  }
+
+  private void checkNoInputs(ExecutableElement m) {
+    for (VariableElement p : m.getParameters()) {
+      if (p.getAnnotation(Input.class) != null) {
+        report(Message.BAD_MODEL, annotationTree(trees.getTree(p), "Input"), "@Input on parameter " + p.getSimpleName()
+            + " of " + m.getSimpleName() + ", which is not an @Output or @Loss method");
+      }
+    }
+  }
+
+  private void readEntry(ExecutableElement m, MethodTree tree, BodyReader body) {
+    String name = m.getSimpleName().toString();
+    boolean loss = m.getAnnotation(Loss.class) != null;
+    int before = problems.size();
+    if (loss && m.getAnnotation(Output.class) != null) {
+      report(Message.BAD_MODEL, tree, name + " is both @Output and @Loss; declare a separate method for each");
+    }
+    if (!isTensor(m.getReturnType())) {
+      report(Message.BAD_MODEL, tree.getReturnType() == null ? tree : tree.getReturnType(), "entry method " + name
+          + " must return Tensor, not " + m.getReturnType());
+    }
+    List<InputDecl> inputs = new ArrayList<>();
+    Map<String, Value> arguments = new HashMap<>();
+    for (VariableElement p : m.getParameters()) {
+      String pname = p.getSimpleName().toString();
+      VariableTree ptree = (VariableTree) trees.getTree(p);
+      Input input = p.getAnnotation(Input.class);
+      if (!isTensor(p.asType())) {
+        report(Message.BAD_MODEL, ptree, "parameter " + pname + " of entry method " + name + " must be a Tensor with"
+            + " @Input(shape = \"...\"), not " + p.asType() + " (constants belong in helper methods or fields)");
+        continue;
+      }
+      if (input == null) {
+        report(Message.MISSING_SHAPE, ptree, "parameter " + pname + " of " + name + " needs @Input(shape = \"...\")"
+            + " to declare its shape, for example @Input(shape = \"batch, 4\")");
+        continue;
+      }
+      if (fields.containsKey(pname) && fields.get(pname) instanceof TensorValue || brokenFields.contains(pname)) {
+        report(Message.NAME_COLLISION, ptree, "input " + pname + " of " + name + " has the name of a @Variable;"
+            + " inputs and variables are fed and saved by name, so rename one");
+        continue;
+      }
+      Shape shape = parseShape(input.shape(), ptree, "Input", "@Input " + pname);
+      if (shape == null) continue;
+      SourcePos pos = positions.of(ptree);
+      Node node = graph.at(pos).input(pname, inputs.size(), shape, input.dtype());
+      inputs.add(new InputDecl(pname, shape, input.dtype(), pos));
+      arguments.put(pname, new TensorValue(node));
+    }
+    if (problems.size() > before) return;
+    BodyReader.Returned returned = body.run(m, arguments);
+    if (!(returned.value() instanceof TensorValue result)) {
+      throw new GraftException(Message.UNSUPPORTED, positions.of(returned.expression()), name + " must return a"
+          + " tensor, got " + Value.describe(returned.value()));
+    }
+    Node node = result.node();
+    if (loss && !node.shape().isScalar()) {
+      throw new GraftException(Message.LOSS_NOT_SCALAR, positions.of(returned.expression()), "@Loss " + name
+          + " returns a tensor of shape " + node.shape() + "; a loss must be a scalar (reduce it with reduceMean or"
+          + " reduceSum)");
+    }
+    if (loss && node.dtype() != dev.graft.dsl.DType.FLOAT32) {
+      throw new GraftException(Message.DTYPE, positions.of(returned.expression()), "@Loss " + name
+          + " returns an int32 tensor; a loss must be float32");
+    }
+    entries.add(new Entry(name, loss ? EntryKind.LOSS : EntryKind.OUTPUT, inputs, node, List.of(), positions.of(tree)));
+  }
+
+  /** Parses an annotation's shape, reporting a problem at its {@code shape = "..."} value. */
+  private Shape parseShape(String text, Tree declaration, String annotation, String what) {
+    try {
+      return Shape.parse(text);
+    } catch (IllegalArgumentException e) {
+      report(Message.BAD_SHAPE, shapeValueTree(declaration, annotation), what + " has shape \"" + text + "\": "
+          + e.getMessage());
+      return null;
+    }
+  }
+
+  private Tree shapeValueTree(Tree declaration, String annotation) {
+    Tree a = annotationTree(declaration, annotation);
+    if (a instanceof AnnotationTree at) {
+      for (ExpressionTree arg : at.getArguments()) {
+        if (arg instanceof AssignmentTree as && as.getVariable() instanceof IdentifierTree id
+            && id.getName().contentEquals("shape")) {
+          return as.getExpression();
+        }
+      }
+    }
+    return a;
+  }
+
+  /** The annotation named {@code simpleName} on a declaration, else the declaration. */
+  private static Tree annotationTree(Tree declaration, String simpleName) {
+    List<? extends AnnotationTree> annotations = declaration instanceof VariableTree v ? v.getModifiers().getAnnotations()
+        : declaration instanceof MethodTree m ? m.getModifiers().getAnnotations() : List.of();
+    for (AnnotationTree a : annotations) {
+      String n = a.getAnnotationType().toString();
+      if (n.equals(simpleName) || n.endsWith("." + simpleName)) return a;
+    }
+    return declaration;
+  }
+
+  private static boolean isTensor(TypeMirror t) {
+    String s = t.toString();
+    return s.equals(TENSOR) || s.equals("Tensor");
+  }
+
+  // ---- names
+
+  private String packageName() {
+    Element e = type;
+    while (!(e instanceof PackageElement)) e = e.getEnclosingElement();
+    return ((PackageElement) e).getQualifiedName().toString();
+  }
+
+  private String modelName() {
+    StringBuilder b = new StringBuilder(type.getSimpleName());
+    for (Element e = type.getEnclosingElement(); e instanceof TypeElement t; e = t.getEnclosingElement()) {
+      b.insert(0, t.getSimpleName() + "_");
+    }
+    return b.toString();
+  }
+
+  // ---- problems
+
+  private void report(Message kind, Tree at, String detail) {
+    report(new GraftException(kind, positions.of(at), detail));
+  }
+
+  /** Records a problem once, even when a helper inlined into several entries raises it each time. */
+  private void report(GraftException e) {
+    Object origin = e.position().origin() instanceof TreeOrigin o ? o.tree() : null;
+    if (problemKeys.add(new ProblemKey(origin, e.getMessage()))) problems.add(e);
+  }
+
+  /** The class body as seen from a method body. */
+  private final class Scope implements BodyReader.ModelScope {
+    private final Set<String> staticImports = new HashSet<>();
+
+    Scope() {
+      for (ImportTree i : unit.getImports()) {
+        if (i.isStatic()) staticImports.add(i.getQualifiedIdentifier().toString());
+      }
+    }
+
+    @Override
+    public Value field(String name) {
+      if (brokenFields.contains(name)) throw new BodyReader.Poisoned();
+      return fields.get(name);
+    }
+
+    @Override
+    public List<ExecutableElement> methods(String name) {
+      return methods.getOrDefault(name, List.of());
+    }
+
+    @Override
+    public boolean importsOp(String name) {
+      return staticImports.contains("dev.graft.dsl.Ops.*") || staticImports.contains("dev.graft.dsl.Ops." + name);
+    }
+
+    @Override
+    public String modelName() {
+      return ModelReader.this.modelName();
+    }
+
+    @Override
+    public String simpleName() {
+      return type.getSimpleName().toString();
+    }
+  }
+}
