@@ -16,8 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Loaded by class name from {@code dev.graft.runtime.kernel.KernelProvider}; never reference
  * it directly from code that must run without {@code --add-modules jdk.incubator.vector}.
  *
- * <p>GEMM packs B once into panels of {@code 3·lanes} columns (k-blocked), then each row block
- * packs its A slice into groups of four rows and runs a 4×3-vector register-tiled micro-kernel
+ * <p>GEMM packs B once into panels of {@code 2·lanes} columns (k-blocked), then each row block
+ * packs its A slice into groups of six rows and runs a 6×2-vector register-tiled micro-kernel
  * (a broadcast element of A times a vector of B, fused into twelve accumulators). Row blocks go
  * to the thread pool when m·n·k is large. Small products and single rows take a direct path
  * without packing.
@@ -26,13 +26,13 @@ public final class VectorKernels implements Kernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
   /** Rows of the micro-kernel tile. */
-  private static final int MR = 4;
-  /** Columns of the wide micro-kernel tile (three vectors). */
-  private static final int NR = 3 * L;
+  private static final int MR = 6;
+  /** Columns of the wide micro-kernel tile (two vectors). */
+  private static final int NR = 2 * L;
   /** Depth of a k block: a kc×NR B panel stays in L1. */
   private static final int KC = 256;
-  /** Rows per packed A block. */
-  private static final int MC = 128;
+  /** Rows per packed A block (a multiple of MR). */
+  private static final int MC = 20 * MR;
   /** m·n·k below which the unpacked direct path is used. */
   private static final long SMALL_GEMM = 1L << 15;
   /** m·n·k at or above which row blocks go to the pool. */
@@ -197,17 +197,17 @@ public final class VectorKernels implements Kernels {
           int cTile = cOff + r0 * n + j0;
           if (narrow) {
             if (h == MR && w == L) {
-              kernel4x1(pa, paOff, pb, pbOff, kc, c, cTile, n);
+              kernel6x1(pa, paOff, pb, pbOff, kc, c, cTile, n);
             } else {
               java.util.Arrays.fill(tile, 0, MR * L, 0f);
-              kernel4x1(pa, paOff, pb, pbOff, kc, tile, 0, L);
+              kernel6x1(pa, paOff, pb, pbOff, kc, tile, 0, L);
               addTile(tile, L, c, cTile, n, h, w);
             }
           } else if (h == MR && w == NR) {
-            kernel4x3(pa, paOff, pb, pbOff, kc, c, cTile, n);
+            kernel6x2(pa, paOff, pb, pbOff, kc, c, cTile, n);
           } else {
             java.util.Arrays.fill(tile, 0f);
-            kernel4x3(pa, paOff, pb, pbOff, kc, tile, 0, NR);
+            kernel6x2(pa, paOff, pb, pbOff, kc, tile, 0, NR);
             addTile(tile, NR, c, cTile, n, h, w);
           }
         }
@@ -253,82 +253,100 @@ public final class VectorKernels implements Kernels {
     }
   }
 
-  /** C[4, 3L] += Apanel[kc, 4]ᵀ · Bpanel[kc, 3L]. */
-  private static void kernel4x3(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+  /**
+   * C[6, 2L] += Apanel[kc, 6]ᵀ · Bpanel[kc, 2L]: twelve accumulators, two B vectors and one
+   * broadcast stay within the 16 registers of AVX2 (and leave room on AVX-512).
+   */
+  private static void kernel6x2(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
       int ldc) {
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = FloatVector.zero(S);
-    FloatVector c02 = FloatVector.zero(S);
     FloatVector c10 = FloatVector.zero(S);
     FloatVector c11 = FloatVector.zero(S);
-    FloatVector c12 = FloatVector.zero(S);
     FloatVector c20 = FloatVector.zero(S);
     FloatVector c21 = FloatVector.zero(S);
-    FloatVector c22 = FloatVector.zero(S);
     FloatVector c30 = FloatVector.zero(S);
     FloatVector c31 = FloatVector.zero(S);
-    FloatVector c32 = FloatVector.zero(S);
+    FloatVector c40 = FloatVector.zero(S);
+    FloatVector c41 = FloatVector.zero(S);
+    FloatVector c50 = FloatVector.zero(S);
+    FloatVector c51 = FloatVector.zero(S);
     int bp = bo;
     int ap = ao;
     for (int p = 0; p < kc; p++, bp += NR, ap += MR) {
       FloatVector b0 = FloatVector.fromArray(S, b, bp);
       FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
-      FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
       FloatVector x = FloatVector.broadcast(S, a[ap]);
       c00 = x.fma(b0, c00);
       c01 = x.fma(b1, c01);
-      c02 = x.fma(b2, c02);
       x = FloatVector.broadcast(S, a[ap + 1]);
       c10 = x.fma(b0, c10);
       c11 = x.fma(b1, c11);
-      c12 = x.fma(b2, c12);
       x = FloatVector.broadcast(S, a[ap + 2]);
       c20 = x.fma(b0, c20);
       c21 = x.fma(b1, c21);
-      c22 = x.fma(b2, c22);
       x = FloatVector.broadcast(S, a[ap + 3]);
       c30 = x.fma(b0, c30);
       c31 = x.fma(b1, c31);
-      c32 = x.fma(b2, c32);
+      x = FloatVector.broadcast(S, a[ap + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ap + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
     }
     int o = co;
     FloatVector.fromArray(S, c, o).add(c00).intoArray(c, o);
     FloatVector.fromArray(S, c, o + L).add(c01).intoArray(c, o + L);
-    FloatVector.fromArray(S, c, o + 2 * L).add(c02).intoArray(c, o + 2 * L);
     o += ldc;
     FloatVector.fromArray(S, c, o).add(c10).intoArray(c, o);
     FloatVector.fromArray(S, c, o + L).add(c11).intoArray(c, o + L);
-    FloatVector.fromArray(S, c, o + 2 * L).add(c12).intoArray(c, o + 2 * L);
     o += ldc;
     FloatVector.fromArray(S, c, o).add(c20).intoArray(c, o);
     FloatVector.fromArray(S, c, o + L).add(c21).intoArray(c, o + L);
-    FloatVector.fromArray(S, c, o + 2 * L).add(c22).intoArray(c, o + 2 * L);
     o += ldc;
     FloatVector.fromArray(S, c, o).add(c30).intoArray(c, o);
     FloatVector.fromArray(S, c, o + L).add(c31).intoArray(c, o + L);
-    FloatVector.fromArray(S, c, o + 2 * L).add(c32).intoArray(c, o + 2 * L);
+    o += ldc;
+    FloatVector.fromArray(S, c, o).add(c40).intoArray(c, o);
+    FloatVector.fromArray(S, c, o + L).add(c41).intoArray(c, o + L);
+    o += ldc;
+    FloatVector.fromArray(S, c, o).add(c50).intoArray(c, o);
+    FloatVector.fromArray(S, c, o + L).add(c51).intoArray(c, o + L);
   }
 
-  /** C[4, L] += Apanel[kc, 4]ᵀ · Bpanel[kc, L], for a narrow last column panel. */
-  private static void kernel4x1(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+  /** C[6, L] += Apanel[kc, 6]ᵀ · Bpanel[kc, L], for a narrow last column panel. */
+  private static void kernel6x1(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
       int ldc) {
     FloatVector c0 = FloatVector.zero(S);
     FloatVector c1 = FloatVector.zero(S);
     FloatVector c2 = FloatVector.zero(S);
     FloatVector c3 = FloatVector.zero(S);
+    FloatVector c4 = FloatVector.zero(S);
+    FloatVector c5 = FloatVector.zero(S);
     int bp = bo;
     int ap = ao;
     for (int p = 0; p < kc; p++, bp += L, ap += MR) {
       FloatVector b0 = FloatVector.fromArray(S, b, bp);
-      c0 = FloatVector.broadcast(S, a[ap]).fma(b0, c0);
+      c0 = FloatVector.broadcast(S, a[ap + 0]).fma(b0, c0);
       c1 = FloatVector.broadcast(S, a[ap + 1]).fma(b0, c1);
       c2 = FloatVector.broadcast(S, a[ap + 2]).fma(b0, c2);
       c3 = FloatVector.broadcast(S, a[ap + 3]).fma(b0, c3);
+      c4 = FloatVector.broadcast(S, a[ap + 4]).fma(b0, c4);
+      c5 = FloatVector.broadcast(S, a[ap + 5]).fma(b0, c5);
     }
-    FloatVector.fromArray(S, c, co).add(c0).intoArray(c, co);
-    FloatVector.fromArray(S, c, co + ldc).add(c1).intoArray(c, co + ldc);
-    FloatVector.fromArray(S, c, co + 2 * ldc).add(c2).intoArray(c, co + 2 * ldc);
-    FloatVector.fromArray(S, c, co + 3 * ldc).add(c3).intoArray(c, co + 3 * ldc);
+    int o = co;
+    FloatVector.fromArray(S, c, o).add(c0).intoArray(c, o);
+    o += ldc;
+    FloatVector.fromArray(S, c, o).add(c1).intoArray(c, o);
+    o += ldc;
+    FloatVector.fromArray(S, c, o).add(c2).intoArray(c, o);
+    o += ldc;
+    FloatVector.fromArray(S, c, o).add(c3).intoArray(c, o);
+    o += ldc;
+    FloatVector.fromArray(S, c, o).add(c4).intoArray(c, o);
+    o += ldc;
+    FloatVector.fromArray(S, c, o).add(c5).intoArray(c, o);
   }
 
   /** Unpacked GEMM for small products and for fewer rows than a micro-kernel tile. */
