@@ -6,7 +6,8 @@ import java.util.List;
  * Minimizes one loss entry of a session: each {@link #step} computes the loss and the
  * gradients of every trainable variable, then lets the optimizer update the variables. The
  * gradient buffers are allocated once, here, and reused by every step. Create one with
- * {@link Session#trainer}.
+ * {@link Session#trainer}. Optionally, {@link #clipGlobalNorm} clips the gradients by their global
+ * norm before the optimizer sees them.
  */
 public final class Trainer {
   private final Session session;
