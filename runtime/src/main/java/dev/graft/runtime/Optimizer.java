@@ -6,6 +6,9 @@ import dev.graft.runtime.kernel.Kernels;
  * Updates trainable variables from their gradients, once per training step. Create optimizers
  * with {@link Optimizers}. An optimizer with state (such as Adam's moment estimates) belongs to
  * the one {@link Trainer} it was given to.
+ *
+ * <p>The learning rate may change between steps, for instance once per epoch from a
+ * {@link LearningRate} schedule; the optimizer's state is kept.
  */
 public interface Optimizer {
   /**
@@ -16,4 +19,14 @@ public interface Optimizer {
    * @param gradients the gradient of the loss with respect to each, as long as the variable
    */
   void apply(Kernels kernels, float[][] variables, float[][] gradients);
+
+  /** The learning rate the next step uses. */
+  float learningRate();
+
+  /**
+   * Sets the learning rate of the following steps.
+   *
+   * @throws IllegalArgumentException unless {@code learningRate} is positive and finite
+   */
+  void setLearningRate(float learningRate);
 }

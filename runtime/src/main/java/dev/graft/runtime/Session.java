@@ -5,9 +5,12 @@ import dev.graft.runtime.ModelSpec.EntrySpec;
 import dev.graft.runtime.ModelSpec.Kind;
 import dev.graft.runtime.ModelSpec.TensorSpec;
 import dev.graft.runtime.ModelSpec.VariableSpec;
+import dev.graft.runtime.io.SafeTensors;
 import dev.graft.runtime.kernel.KernelProvider;
 import dev.graft.runtime.kernel.Kernels;
 import dev.graft.runtime.kernel.ThreadPool;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -35,6 +38,12 @@ import java.util.Set;
  * session may be shared between threads, which then take turns.
  */
 public final class Session implements AutoCloseable {
+  /** Checkpoint metadata key: the model's simple name (informational, not checked on restore). */
+  public static final String METADATA_MODEL = "graft.model";
+  /** Checkpoint metadata key: the Graft checkpoint format version. */
+  public static final String METADATA_FORMAT = "graft.format_version";
+  private static final String FORMAT_VERSION = "1";
+
   /** Marks a symbol not bound by the session in {@link #sessionDims}. */
   private static final int UNBOUND = -1;
 
@@ -338,6 +347,81 @@ public final class Session implements AutoCloseable {
     }
     System.arraycopy(value.floatData(), 0, variables[v], 0, variables[v].length);
     initialized[v] = true;
+  }
+
+  /**
+   * Saves every variable to a checkpoint in the safetensors format (see {@link SafeTensors}):
+   * one F32 tensor per variable, named after it, in declaration order, with metadata
+   * {@value #METADATA_MODEL} (the model name) and {@value #METADATA_FORMAT} ("1"). The file is
+   * replaced atomically. Optimizer state (such as Adam's moments) is not saved.
+   *
+   * @throws IllegalStateException if a variable has no value yet
+   */
+  public synchronized void save(Path file) throws IOException {
+    ensureOpen();
+    Map<String, NDArray> tensors = new LinkedHashMap<>();
+    for (int v = 0; v < variables.length; v++) {
+      String name = spec.variables().get(v).name();
+      if (!initialized[v]) {
+        throw new IllegalStateException("variable '" + name + "' has no value to save: call initialize(seed) first");
+      }
+      tensors.put(name, NDArray.wrap(variables[v], variableShapes[v])); // not copied: we hold the lock
+    }
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put(METADATA_MODEL, spec.name());
+    metadata.put(METADATA_FORMAT, FORMAT_VERSION);
+    SafeTensors.write(file, tensors, metadata);
+  }
+
+  /**
+   * Restores every variable from a safetensors checkpoint, such as one {@link #save} wrote or
+   * one exported from PyTorch or JAX with the same tensor names. The whole file is read and
+   * checked first; only then are the variables assigned, so on failure nothing changes. The
+   * checkpoint must hold exactly the model's variables: tensors it does not know are an error
+   * (not silently ignored), as are missing ones.
+   *
+   * @throws IOException if the file cannot be read, is not a well-formed safetensors file, or
+   *     was written in a newer Graft checkpoint format
+   * @throws IllegalArgumentException if the checkpoint lacks a variable, holds an unknown tensor,
+   *     or holds a tensor that is not F32 with the variable's shape; the message lists every
+   *     such problem
+   */
+  public synchronized void restore(Path file) throws IOException {
+    ensureOpen();
+    SafeTensors.Contents checkpoint = SafeTensors.read(file);
+    String format = checkpoint.metadata().get(METADATA_FORMAT);
+    if (format != null && !format.equals(FORMAT_VERSION)) {
+      throw new IOException(file + ": written in Graft checkpoint format " + format + "; this runtime reads format "
+          + FORMAT_VERSION);
+    }
+    Map<String, NDArray> tensors = checkpoint.tensors();
+    List<String> problems = new ArrayList<>();
+    for (int v = 0; v < variables.length; v++) {
+      VariableSpec variable = spec.variables().get(v);
+      NDArray tensor = tensors.get(variable.name());
+      String expected = "FLOAT32 " + variable.shape() + " = " + Arrays.toString(variableShapes[v]);
+      if (tensor == null) {
+        problems.add("variable '" + variable.name() + "' (" + expected + ") is missing");
+      } else if (tensor.dtype() != DType.FLOAT32 || !Arrays.equals(tensor.shape(), variableShapes[v])) {
+        problems.add("tensor '" + variable.name() + "' is " + tensor.dtype() + " " + Arrays.toString(tensor.shape())
+            + ", expected " + expected);
+      }
+    }
+    for (Map.Entry<String, NDArray> tensor : tensors.entrySet()) {
+      if (!variableIndex.containsKey(tensor.getKey())) {
+        problems.add("tensor '" + tensor.getKey() + "' (" + tensor.getValue().dtype() + " "
+            + Arrays.toString(tensor.getValue().shape()) + ") is not a variable of the model");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("checkpoint " + file + " does not fit model '" + spec.name() + "': "
+          + String.join("; ", problems) + ". No variable was restored.");
+    }
+    for (int v = 0; v < variables.length; v++) {
+      float[] values = tensors.get(spec.variables().get(v).name()).floatData();
+      System.arraycopy(values, 0, variables[v], 0, values.length);
+      initialized[v] = true;
+    }
   }
 
   /** The variable names, in declaration order. */

@@ -6,7 +6,8 @@ import java.util.List;
  * Minimizes one loss entry of a session: each {@link #step} computes the loss and the
  * gradients of every trainable variable, then lets the optimizer update the variables. The
  * gradient buffers are allocated once, here, and reused by every step. Create one with
- * {@link Session#trainer}.
+ * {@link Session#trainer}. Optionally, {@link #clipGlobalNorm} clips the gradients by their global
+ * norm before the optimizer sees them.
  */
 public final class Trainer {
   private final Session session;
@@ -17,6 +18,8 @@ public final class Trainer {
   private final float[][] gradients;
   private final float[] loss = new float[1];
   private long steps;
+  private float clipNorm = Float.POSITIVE_INFINITY;
+  private float lastGlobalNorm = Float.NaN;
 
   Trainer(Session session, int entry, Optimizer optimizer, float[][] trainable, List<String> trainableNames) {
     this.session = session;
@@ -55,16 +58,56 @@ public final class Trainer {
         throw new ArithmeticException("loss '" + lossName + "' is " + loss[0] + " at step " + steps
             + "; no variable was updated");
       }
+      double sumOfSquares = 0;
       for (int i = 0; i < gradients.length; i++) {
+        double squares = session.kernels().sumOfSquares(gradients[i], gradients[i].length);
         // A sum of squares of finite floats is finite in double precision: this is a NaN/Inf test.
-        if (!Double.isFinite(session.kernels().sumOfSquares(gradients[i], gradients[i].length))) {
+        if (!Double.isFinite(squares)) {
           throw new ArithmeticException("the gradient of variable '" + trainableNames.get(i) + "' is not finite at step "
               + steps + " (loss '" + lossName + "' = " + loss[0] + "); no variable was updated");
+        }
+        sumOfSquares += squares;
+      }
+      double globalNorm = Math.sqrt(sumOfSquares);
+      lastGlobalNorm = (float) globalNorm;
+      if (globalNorm > clipNorm) {
+        float scale = (float) (clipNorm / globalNorm);
+        for (float[] gradient : gradients) {
+          session.kernels().scale(gradient, scale, gradient.length);
         }
       }
       optimizer.apply(session.kernels(), trainable, gradients);
       steps++;
       return loss[0];
+    }
+  }
+
+  /**
+   * Clips the gradients by their global norm before each update, as TensorFlow's
+   * {@code clip_by_global_norm}: when {@code sqrt(sum over all gradients of |g|^2)} exceeds
+   * {@code clipNorm}, every gradient is multiplied by {@code clipNorm / globalNorm}, so their
+   * direction is kept. {@link Float#POSITIVE_INFINITY} (the default) turns clipping off.
+   *
+   * @return this trainer
+   * @throws IllegalArgumentException unless {@code clipNorm} is positive
+   */
+  public Trainer clipGlobalNorm(float clipNorm) {
+    if (!(clipNorm > 0)) {
+      throw new IllegalArgumentException("clip norm must be positive, got " + clipNorm);
+    }
+    synchronized (session) {
+      this.clipNorm = clipNorm;
+    }
+    return this;
+  }
+
+  /**
+   * The global norm of the gradients of the last step, before clipping (what
+   * {@code clip_by_global_norm} returns as its second result); NaN before the first step.
+   */
+  public float lastGlobalNorm() {
+    synchronized (session) {
+      return lastGlobalNorm;
     }
   }
 
