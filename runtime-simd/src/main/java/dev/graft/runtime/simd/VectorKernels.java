@@ -1,0 +1,790 @@
+package dev.graft.runtime.simd;
+
+import dev.graft.runtime.kernel.Kernels;
+import dev.graft.runtime.kernel.ThreadPool;
+import java.util.Objects;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The kernel library on the JDK Vector API ({@code jdk.incubator.vector}). It uses only the
+ * parts that have been stable from JDK 17 to 25: {@code float[]} loads and stores, {@code fma},
+ * lanewise arithmetic, {@code EXP}/{@code LOG}/{@code SQRT}, and {@code reduceLanes}. Vectors
+ * only live in locals; every vector loop has a scalar tail.
+ *
+ * <p>Loaded by class name from {@code dev.graft.runtime.kernel.KernelProvider}; never reference
+ * it directly from code that must run without {@code --add-modules jdk.incubator.vector}.
+ *
+ * <p>GEMM packs B once into panels of {@code 3·lanes} columns (k-blocked), then each row block
+ * packs its A slice into groups of four rows and runs a 4×3-vector register-tiled micro-kernel
+ * (a broadcast element of A times a vector of B, fused into twelve accumulators). Row blocks go
+ * to the thread pool when m·n·k is large. Small products and single rows take a direct path
+ * without packing.
+ */
+public final class VectorKernels implements Kernels {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+  /** Rows of the micro-kernel tile. */
+  private static final int MR = 4;
+  /** Columns of the wide micro-kernel tile (three vectors). */
+  private static final int NR = 3 * L;
+  /** Depth of a k block: a kc×NR B panel stays in L1. */
+  private static final int KC = 256;
+  /** Rows per packed A block. */
+  private static final int MC = 128;
+  /** m·n·k below which the unpacked direct path is used. */
+  private static final long SMALL_GEMM = 1L << 15;
+  /** m·n·k at or above which row blocks go to the pool. */
+  private static final long PARALLEL_GEMM = 1L << 18;
+  /** Elements at or above which row-wise kernels go to the pool. */
+  private static final long PARALLEL_ELEMENTS = 1L << 16;
+  /** Elements summed in float lanes before being added into the double total. */
+  private static final int SQUARES_CHUNK = 1024;
+
+  private final ThreadPool pool;
+  private final ThreadLocal<float[]> packedB = new ThreadLocal<>();
+  private final ThreadLocal<float[]> packedA = new ThreadLocal<>();
+
+  public VectorKernels(ThreadPool pool) {
+    this.pool = Objects.requireNonNull(pool, "pool");
+  }
+
+  @Override
+  public String description() {
+    return "Vector API, " + L + " float lanes";
+  }
+
+  /** Lanes per float vector on this JVM and CPU. */
+  public static int lanes() {
+    return L;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // GEMM
+
+  @Override
+  public void gemm(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a,
+      int aOffset, float[] b, int bOffset, float[] c, int cOffset, boolean accumulate) {
+    checkGemmArgs(m, n, k, a, aOffset, b, bOffset, c, cOffset);
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      if (!accumulate) {
+        java.util.Arrays.fill(c, cOffset, cOffset + m * n, 0f);
+      }
+      return;
+    }
+    long work = (long) m * n * k;
+    if (m < MR || work < SMALL_GEMM) {
+      gemmDirect(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate);
+      return;
+    }
+    int panels = (n + NR - 1) / NR;
+    int lastWidth = n - (panels - 1) * NR;
+    int nPad = (panels - 1) * NR + (lastWidth <= L ? L : NR);
+    float[] pb = buffer(packedB, k * nPad);
+    packB(transposeB, n, k, b, bOffset, pb, nPad);
+
+    int threads = pool.threads();
+    int rowBlock = MC;
+    if (threads > 1 && work >= PARALLEL_GEMM) {
+      int perTask = (m + 2 * threads - 1) / (2 * threads);
+      rowBlock = Math.min(MC, Math.max(MR, (perTask + MR - 1) / MR * MR));
+    }
+    int blocks = (m + rowBlock - 1) / rowBlock;
+    int rb = rowBlock;
+    if (blocks == 1 || threads == 1 || work < PARALLEL_GEMM) {
+      for (int blk = 0; blk < blocks; blk++) {
+        int i0 = blk * rb;
+        gemmBlock(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate, i0,
+            Math.min(m, i0 + rb));
+      }
+      return;
+    }
+    pool.parallelFor(blocks, blk -> {
+      int i0 = blk * rb;
+      gemmBlock(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate, i0,
+          Math.min(m, i0 + rb));
+    });
+  }
+
+  private static void checkGemmArgs(int m, int n, int k, float[] a, int aOffset, float[] b,
+      int bOffset, float[] c, int cOffset) {
+    if (m < 0 || n < 0 || k < 0) {
+      throw new IllegalArgumentException("negative GEMM size m=" + m + " n=" + n + " k=" + k);
+    }
+    checkRange("A", a, aOffset, (long) m * k);
+    checkRange("B", b, bOffset, (long) k * n);
+    checkRange("C", c, cOffset, (long) m * n);
+  }
+
+  private static void checkRange(String name, float[] x, int offset, long size) {
+    Objects.requireNonNull(x, name);
+    if (offset < 0 || offset + size > x.length) {
+      throw new IndexOutOfBoundsException(name + ": " + size + " elements from offset " + offset
+          + " do not fit in an array of length " + x.length);
+    }
+  }
+
+  private static float[] buffer(ThreadLocal<float[]> cache, int size) {
+    float[] buf = cache.get();
+    if (buf == null || buf.length < size) {
+      buf = new float[size];
+      cache.set(buf);
+    }
+    return buf;
+  }
+
+  /**
+   * Packs B as k blocks of KC rows; inside a block, panel q (columns [q·NR, q·NR + NR)) is a
+   * row-major kc×width slab, zero-padded to width NR (or L for a narrow last panel).
+   */
+  private static void packB(boolean transB, int n, int k, float[] b, int bOff, float[] pb,
+      int nPad) {
+    for (int p0 = 0; p0 < k; p0 += KC) {
+      int kc = Math.min(KC, k - p0);
+      for (int j0 = 0; j0 < n; j0 += NR) {
+        int w = Math.min(NR, n - j0);
+        int pw = (j0 + NR >= n && w <= L) ? L : NR;
+        int dst = p0 * nPad + j0 * kc;
+        if (transB) {
+          for (int p = 0; p < kc; p++) {
+            int row = dst + p * pw;
+            int src = bOff + j0 * k + p0 + p;
+            for (int jj = 0; jj < w; jj++) {
+              pb[row + jj] = b[src + jj * k];
+            }
+            for (int jj = w; jj < pw; jj++) {
+              pb[row + jj] = 0f;
+            }
+          }
+        } else {
+          for (int p = 0; p < kc; p++) {
+            int row = dst + p * pw;
+            System.arraycopy(b, bOff + (p0 + p) * n + j0, pb, row, w);
+            for (int jj = w; jj < pw; jj++) {
+              pb[row + jj] = 0f;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Rows [i0, i1) of C, against the whole packed B. */
+  private void gemmBlock(boolean transA, int m, int n, int k, float[] a, int aOff, float[] pb,
+      int nPad, float[] c, int cOff, boolean accumulate, int i0, int i1) {
+    if (!accumulate) {
+      java.util.Arrays.fill(c, cOff + i0 * n, cOff + i1 * n, 0f);
+    }
+    int rows = i1 - i0;
+    int groups = (rows + MR - 1) / MR;
+    float[] pa = buffer(packedA, groups * MR * Math.min(KC, k));
+    float[] tile = new float[MR * NR];
+    for (int p0 = 0; p0 < k; p0 += KC) {
+      int kc = Math.min(KC, k - p0);
+      packA(transA, m, k, a, aOff, i0, i1, p0, kc, pa);
+      for (int j0 = 0; j0 < n; j0 += NR) {
+        int w = Math.min(NR, n - j0);
+        boolean narrow = j0 + NR >= n && w <= L;
+        int pbOff = p0 * nPad + j0 * kc;
+        for (int g = 0; g < groups; g++) {
+          int r0 = i0 + g * MR;
+          int h = Math.min(MR, i1 - r0);
+          int paOff = g * kc * MR;
+          int cTile = cOff + r0 * n + j0;
+          if (narrow) {
+            if (h == MR && w == L) {
+              kernel4x1(pa, paOff, pb, pbOff, kc, c, cTile, n);
+            } else {
+              java.util.Arrays.fill(tile, 0, MR * L, 0f);
+              kernel4x1(pa, paOff, pb, pbOff, kc, tile, 0, L);
+              addTile(tile, L, c, cTile, n, h, w);
+            }
+          } else if (h == MR && w == NR) {
+            kernel4x3(pa, paOff, pb, pbOff, kc, c, cTile, n);
+          } else {
+            java.util.Arrays.fill(tile, 0f);
+            kernel4x3(pa, paOff, pb, pbOff, kc, tile, 0, NR);
+            addTile(tile, NR, c, cTile, n, h, w);
+          }
+        }
+      }
+    }
+  }
+
+  /** Packs rows [i0, i1), columns [p0, p0 + kc) of op(A) as groups of MR rows, interleaved. */
+  private static void packA(boolean transA, int m, int k, float[] a, int aOff, int i0, int i1,
+      int p0, int kc, float[] pa) {
+    int rows = i1 - i0;
+    int groups = (rows + MR - 1) / MR;
+    for (int g = 0; g < groups; g++) {
+      int base = g * kc * MR;
+      for (int r = 0; r < MR; r++) {
+        int i = i0 + g * MR + r;
+        if (i >= i1) {
+          for (int p = 0; p < kc; p++) {
+            pa[base + p * MR + r] = 0f;
+          }
+        } else if (transA) {
+          int src = aOff + p0 * m + i;
+          for (int p = 0; p < kc; p++) {
+            pa[base + p * MR + r] = a[src + p * m];
+          }
+        } else {
+          int src = aOff + i * k + p0;
+          for (int p = 0; p < kc; p++) {
+            pa[base + p * MR + r] = a[src + p];
+          }
+        }
+      }
+    }
+  }
+
+  private static void addTile(float[] tile, int ldt, float[] c, int cOff, int ldc, int h, int w) {
+    for (int r = 0; r < h; r++) {
+      int t = r * ldt;
+      int o = cOff + r * ldc;
+      for (int j = 0; j < w; j++) {
+        c[o + j] += tile[t + j];
+      }
+    }
+  }
+
+  /** C[4, 3L] += Apanel[kc, 4]ᵀ · Bpanel[kc, 3L]. */
+  private static void kernel4x3(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c02 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c12 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c22 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S);
+    FloatVector c31 = FloatVector.zero(S);
+    FloatVector c32 = FloatVector.zero(S);
+    int bp = bo;
+    int ap = ao;
+    for (int p = 0; p < kc; p++, bp += NR, ap += MR) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
+      FloatVector x = FloatVector.broadcast(S, a[ap]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      c02 = x.fma(b2, c02);
+      x = FloatVector.broadcast(S, a[ap + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      c12 = x.fma(b2, c12);
+      x = FloatVector.broadcast(S, a[ap + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      c22 = x.fma(b2, c22);
+      x = FloatVector.broadcast(S, a[ap + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      c32 = x.fma(b2, c32);
+    }
+    int o = co;
+    FloatVector.fromArray(S, c, o).add(c00).intoArray(c, o);
+    FloatVector.fromArray(S, c, o + L).add(c01).intoArray(c, o + L);
+    FloatVector.fromArray(S, c, o + 2 * L).add(c02).intoArray(c, o + 2 * L);
+    o += ldc;
+    FloatVector.fromArray(S, c, o).add(c10).intoArray(c, o);
+    FloatVector.fromArray(S, c, o + L).add(c11).intoArray(c, o + L);
+    FloatVector.fromArray(S, c, o + 2 * L).add(c12).intoArray(c, o + 2 * L);
+    o += ldc;
+    FloatVector.fromArray(S, c, o).add(c20).intoArray(c, o);
+    FloatVector.fromArray(S, c, o + L).add(c21).intoArray(c, o + L);
+    FloatVector.fromArray(S, c, o + 2 * L).add(c22).intoArray(c, o + 2 * L);
+    o += ldc;
+    FloatVector.fromArray(S, c, o).add(c30).intoArray(c, o);
+    FloatVector.fromArray(S, c, o + L).add(c31).intoArray(c, o + L);
+    FloatVector.fromArray(S, c, o + 2 * L).add(c32).intoArray(c, o + 2 * L);
+  }
+
+  /** C[4, L] += Apanel[kc, 4]ᵀ · Bpanel[kc, L], for a narrow last column panel. */
+  private static void kernel4x1(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc) {
+    FloatVector c0 = FloatVector.zero(S);
+    FloatVector c1 = FloatVector.zero(S);
+    FloatVector c2 = FloatVector.zero(S);
+    FloatVector c3 = FloatVector.zero(S);
+    int bp = bo;
+    int ap = ao;
+    for (int p = 0; p < kc; p++, bp += L, ap += MR) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      c0 = FloatVector.broadcast(S, a[ap]).fma(b0, c0);
+      c1 = FloatVector.broadcast(S, a[ap + 1]).fma(b0, c1);
+      c2 = FloatVector.broadcast(S, a[ap + 2]).fma(b0, c2);
+      c3 = FloatVector.broadcast(S, a[ap + 3]).fma(b0, c3);
+    }
+    FloatVector.fromArray(S, c, co).add(c0).intoArray(c, co);
+    FloatVector.fromArray(S, c, co + ldc).add(c1).intoArray(c, co + ldc);
+    FloatVector.fromArray(S, c, co + 2 * ldc).add(c2).intoArray(c, co + 2 * ldc);
+    FloatVector.fromArray(S, c, co + 3 * ldc).add(c3).intoArray(c, co + 3 * ldc);
+  }
+
+  /** Unpacked GEMM for small products and for fewer rows than a micro-kernel tile. */
+  private static void gemmDirect(boolean transA, boolean transB, int m, int n, int k, float[] a,
+      int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
+    if (!accumulate) {
+      java.util.Arrays.fill(c, cOff, cOff + m * n, 0f);
+    }
+    if (!transB) {
+      for (int i = 0; i < m; i++) {
+        int ci = cOff + i * n;
+        for (int p = 0; p < k; p++) {
+          float s = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
+          axpy(c, ci, n, s, b, bOff + p * n);
+        }
+      }
+      return;
+    }
+    float[] row = transA ? new float[k] : null;
+    for (int i = 0; i < m; i++) {
+      float[] ar = a;
+      int ai = aOff + i * k;
+      if (transA) {
+        for (int p = 0; p < k; p++) {
+          row[p] = a[aOff + p * m + i];
+        }
+        ar = row;
+        ai = 0;
+      }
+      int ci = cOff + i * n;
+      for (int j = 0; j < n; j++) {
+        c[ci + j] += dot(ar, ai, b, bOff + j * k, k);
+      }
+    }
+  }
+
+  /** {@code y[yo + j] += s * x[xo + j]} for j in [0, len). */
+  private static void axpy(float[] y, int yo, int len, float s, float[] x, int xo) {
+    FloatVector sv = FloatVector.broadcast(S, s);
+    int j = 0;
+    for (int bound = S.loopBound(len); j < bound; j += L) {
+      FloatVector.fromArray(S, x, xo + j).fma(sv, FloatVector.fromArray(S, y, yo + j))
+          .intoArray(y, yo + j);
+    }
+    for (; j < len; j++) {
+      y[yo + j] += s * x[xo + j];
+    }
+  }
+
+  private static float dot(float[] x, int xo, float[] y, int yo, int len) {
+    FloatVector s0 = FloatVector.zero(S);
+    FloatVector s1 = FloatVector.zero(S);
+    int j = 0;
+    for (; j + 2 * L <= len; j += 2 * L) {
+      s0 = FloatVector.fromArray(S, x, xo + j).fma(FloatVector.fromArray(S, y, yo + j), s0);
+      s1 = FloatVector.fromArray(S, x, xo + j + L)
+          .fma(FloatVector.fromArray(S, y, yo + j + L), s1);
+    }
+    for (; j + L <= len; j += L) {
+      s0 = FloatVector.fromArray(S, x, xo + j).fma(FloatVector.fromArray(S, y, yo + j), s0);
+    }
+    float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    for (; j < len; j++) {
+      sum += x[xo + j] * y[yo + j];
+    }
+    return sum;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Row-wise softmax family
+
+  @Override
+  public void softmaxRows(float[] x, float[] y, int rows, int cols) {
+    forRanges(rows, (long) rows * cols, (r0, r1) -> {
+      for (int r = r0; r < r1; r++) {
+        int o = r * cols;
+        float max = max(x, o, cols);
+        float sum = expStore(x, o, y, cols, max);
+        scaleRange(y, o, cols, 1f / sum);
+      }
+    });
+  }
+
+  @Override
+  public void logSoftmaxRows(float[] x, float[] y, int rows, int cols) {
+    forRanges(rows, (long) rows * cols, (r0, r1) -> {
+      for (int r = r0; r < r1; r++) {
+        int o = r * cols;
+        float lse = logSumExp(x, o, cols);
+        FloatVector sub = FloatVector.broadcast(S, lse);
+        int j = 0;
+        for (int bound = S.loopBound(cols); j < bound; j += L) {
+          FloatVector.fromArray(S, x, o + j).sub(sub).intoArray(y, o + j);
+        }
+        for (; j < cols; j++) {
+          y[o + j] = x[o + j] - lse;
+        }
+      }
+    });
+  }
+
+  @Override
+  public void softmaxCrossEntropyRows(float[] logits, float[] labels, float[] loss, int rows,
+      int cols) {
+    forRanges(rows, (long) rows * cols, (r0, r1) -> {
+      for (int r = r0; r < r1; r++) {
+        int o = r * cols;
+        float lse = logSumExp(logits, o, cols);
+        FloatVector lv = FloatVector.broadcast(S, lse);
+        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s1 = FloatVector.zero(S);
+        int j = 0;
+        for (; j + 2 * L <= cols; j += 2 * L) {
+          s0 = FloatVector.fromArray(S, labels, o + j)
+              .fma(lv.sub(FloatVector.fromArray(S, logits, o + j)), s0);
+          s1 = FloatVector.fromArray(S, labels, o + j + L)
+              .fma(lv.sub(FloatVector.fromArray(S, logits, o + j + L)), s1);
+        }
+        for (; j + L <= cols; j += L) {
+          s0 = FloatVector.fromArray(S, labels, o + j)
+              .fma(lv.sub(FloatVector.fromArray(S, logits, o + j)), s0);
+        }
+        float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; j < cols; j++) {
+          sum += labels[o + j] * (lse - logits[o + j]);
+        }
+        loss[r] = sum;
+      }
+    });
+  }
+
+  @Override
+  public void sparseSoftmaxCrossEntropyRows(float[] logits, int[] labels, float[] loss, int rows,
+      int cols) {
+    for (int r = 0; r < rows; r++) {
+      int label = labels[r];
+      if (label < 0 || label >= cols) {
+        throw new IndexOutOfBoundsException(
+            "label " + label + " at row " + r + " is outside [0, " + cols + ")");
+      }
+    }
+    forRanges(rows, (long) rows * cols, (r0, r1) -> {
+      for (int r = r0; r < r1; r++) {
+        int o = r * cols;
+        loss[r] = logSumExp(logits, o, cols) - logits[o + labels[r]];
+      }
+    });
+  }
+
+  private static float max(float[] x, int o, int len) {
+    FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+    FloatVector m1 = m0;
+    int j = 0;
+    for (; j + 2 * L <= len; j += 2 * L) {
+      m0 = m0.max(FloatVector.fromArray(S, x, o + j));
+      m1 = m1.max(FloatVector.fromArray(S, x, o + j + L));
+    }
+    for (; j + L <= len; j += L) {
+      m0 = m0.max(FloatVector.fromArray(S, x, o + j));
+    }
+    float max = m0.max(m1).reduceLanes(VectorOperators.MAX);
+    for (; j < len; j++) {
+      max = Math.max(max, x[o + j]);
+    }
+    return max;
+  }
+
+  /** {@code y = exp(x - max)} over the row; returns the sum. */
+  private static float expStore(float[] x, int o, float[] y, int len, float max) {
+    FloatVector mv = FloatVector.broadcast(S, max);
+    FloatVector s0 = FloatVector.zero(S);
+    FloatVector s1 = FloatVector.zero(S);
+    int j = 0;
+    for (; j + 2 * L <= len; j += 2 * L) {
+      FloatVector e0 = FloatVector.fromArray(S, x, o + j).sub(mv).lanewise(VectorOperators.EXP);
+      FloatVector e1 =
+          FloatVector.fromArray(S, x, o + j + L).sub(mv).lanewise(VectorOperators.EXP);
+      e0.intoArray(y, o + j);
+      e1.intoArray(y, o + j + L);
+      s0 = s0.add(e0);
+      s1 = s1.add(e1);
+    }
+    for (; j + L <= len; j += L) {
+      FloatVector e0 = FloatVector.fromArray(S, x, o + j).sub(mv).lanewise(VectorOperators.EXP);
+      e0.intoArray(y, o + j);
+      s0 = s0.add(e0);
+    }
+    float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    for (; j < len; j++) {
+      float e = (float) Math.exp(x[o + j] - max);
+      y[o + j] = e;
+      sum += e;
+    }
+    return sum;
+  }
+
+  /** {@code max + log(sum exp(x - max))}; an all -inf row gives -inf. */
+  private static float logSumExp(float[] x, int o, int len) {
+    float max = max(x, o, len);
+    if (max == Float.NEGATIVE_INFINITY) {
+      return max;
+    }
+    FloatVector mv = FloatVector.broadcast(S, max);
+    FloatVector s0 = FloatVector.zero(S);
+    FloatVector s1 = FloatVector.zero(S);
+    int j = 0;
+    for (; j + 2 * L <= len; j += 2 * L) {
+      s0 = s0.add(FloatVector.fromArray(S, x, o + j).sub(mv).lanewise(VectorOperators.EXP));
+      s1 = s1.add(FloatVector.fromArray(S, x, o + j + L).sub(mv).lanewise(VectorOperators.EXP));
+    }
+    for (; j + L <= len; j += L) {
+      s0 = s0.add(FloatVector.fromArray(S, x, o + j).sub(mv).lanewise(VectorOperators.EXP));
+    }
+    float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    for (; j < len; j++) {
+      sum += (float) Math.exp(x[o + j] - max);
+    }
+    return max + (float) Math.log(sum);
+  }
+
+  private static void scaleRange(float[] x, int o, int len, float s) {
+    FloatVector sv = FloatVector.broadcast(S, s);
+    int j = 0;
+    for (int bound = S.loopBound(len); j < bound; j += L) {
+      FloatVector.fromArray(S, x, o + j).mul(sv).intoArray(x, o + j);
+    }
+    for (; j < len; j++) {
+      x[o + j] *= s;
+    }
+  }
+
+  /** Body over a range of rows. */
+  private interface RowRange {
+    void run(int r0, int r1);
+  }
+
+  private void forRanges(int rows, long elements, RowRange body) {
+    int threads = pool.threads();
+    if (threads <= 1 || rows < 2 || elements < PARALLEL_ELEMENTS) {
+      body.run(0, rows);
+      return;
+    }
+    int chunks = Math.min(rows, threads * 4);
+    int per = (rows + chunks - 1) / chunks;
+    int tasks = (rows + per - 1) / per;
+    pool.parallelFor(tasks, t -> body.run(t * per, Math.min(rows, (t + 1) * per)));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Reductions
+
+  @Override
+  public void reduceSum(float[] x, float[] y, int outer, int axis, int inner) {
+    forRanges(outer, (long) outer * axis * inner, (o0, o1) -> {
+      for (int o = o0; o < o1; o++) {
+        int base = o * axis * inner;
+        int yo = o * inner;
+        if (inner == 1) {
+          y[yo] = sum(x, base, axis);
+          continue;
+        }
+        java.util.Arrays.fill(y, yo, yo + inner, 0f);
+        for (int a = 0; a < axis; a++) {
+          addInto(y, yo, x, base + a * inner, inner);
+        }
+      }
+    });
+  }
+
+  @Override
+  public void reduceMax(float[] x, float[] y, int outer, int axis, int inner) {
+    forRanges(outer, (long) outer * axis * inner, (o0, o1) -> {
+      for (int o = o0; o < o1; o++) {
+        int base = o * axis * inner;
+        int yo = o * inner;
+        if (inner == 1) {
+          y[yo] = max(x, base, axis);
+          continue;
+        }
+        java.util.Arrays.fill(y, yo, yo + inner, Float.NEGATIVE_INFINITY);
+        for (int a = 0; a < axis; a++) {
+          int xa = base + a * inner;
+          int i = 0;
+          for (int bound = S.loopBound(inner); i < bound; i += L) {
+            FloatVector.fromArray(S, y, yo + i).max(FloatVector.fromArray(S, x, xa + i))
+                .intoArray(y, yo + i);
+          }
+          for (; i < inner; i++) {
+            y[yo + i] = Math.max(y[yo + i], x[xa + i]);
+          }
+        }
+      }
+    });
+  }
+
+  private static float sum(float[] x, int o, int len) {
+    FloatVector s0 = FloatVector.zero(S);
+    FloatVector s1 = FloatVector.zero(S);
+    FloatVector s2 = FloatVector.zero(S);
+    FloatVector s3 = FloatVector.zero(S);
+    int j = 0;
+    for (; j + 4 * L <= len; j += 4 * L) {
+      s0 = s0.add(FloatVector.fromArray(S, x, o + j));
+      s1 = s1.add(FloatVector.fromArray(S, x, o + j + L));
+      s2 = s2.add(FloatVector.fromArray(S, x, o + j + 2 * L));
+      s3 = s3.add(FloatVector.fromArray(S, x, o + j + 3 * L));
+    }
+    for (; j + L <= len; j += L) {
+      s0 = s0.add(FloatVector.fromArray(S, x, o + j));
+    }
+    float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    for (; j < len; j++) {
+      sum += x[o + j];
+    }
+    return sum;
+  }
+
+  /** {@code y[yo + i] += x[xo + i]} for i in [0, len). */
+  private static void addInto(float[] y, int yo, float[] x, int xo, int len) {
+    int i = 0;
+    for (int bound = S.loopBound(len); i < bound; i += L) {
+      FloatVector.fromArray(S, y, yo + i).add(FloatVector.fromArray(S, x, xo + i))
+          .intoArray(y, yo + i);
+    }
+    for (; i < len; i++) {
+      y[yo + i] += x[xo + i];
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Gather / scatter
+
+  @Override
+  public void gather(float[] table, int tableRows, int width, int[] indices, int count,
+      float[] out) {
+    checkIndices(indices, count, tableRows);
+    for (int i = 0; i < count; i++) {
+      System.arraycopy(table, indices[i] * width, out, i * width, width);
+    }
+  }
+
+  @Override
+  public void scatterAdd(int[] indices, int count, float[] updates, int width, float[] table,
+      int tableRows) {
+    checkIndices(indices, count, tableRows);
+    for (int i = 0; i < count; i++) {
+      addInto(table, indices[i] * width, updates, i * width, width);
+    }
+  }
+
+  private static void checkIndices(int[] indices, int count, int tableRows) {
+    for (int i = 0; i < count; i++) {
+      int idx = indices[i];
+      if (idx < 0 || idx >= tableRows) {
+        throw new IndexOutOfBoundsException(
+            "index " + idx + " at position " + i + " is outside [0, " + tableRows + ")");
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Optimizer updates and elementwise helpers
+
+  @Override
+  public void sgdUpdate(float[] w, float[] g, float learningRate, int n) {
+    FloatVector neg = FloatVector.broadcast(S, -learningRate);
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(S, g, i).fma(neg, FloatVector.fromArray(S, w, i)).intoArray(w, i);
+    }
+    for (; i < n; i++) {
+      w[i] -= learningRate * g[i];
+    }
+  }
+
+  @Override
+  public void adamUpdate(float[] w, float[] g, float[] m, float[] v, float learningRate,
+      float beta1, float beta2, float epsilon, int step, int n) {
+    if (step < 1) {
+      throw new IllegalArgumentException("Adam step counts from 1, got " + step);
+    }
+    float stepSize = (float) (learningRate / (1.0 - Math.pow(beta1, step)));
+    float invCorrection2 = (float) (1.0 / (1.0 - Math.pow(beta2, step)));
+    float oneMinusB1 = 1f - beta1;
+    float oneMinusB2 = 1f - beta2;
+    FloatVector b1 = FloatVector.broadcast(S, beta1);
+    FloatVector b2 = FloatVector.broadcast(S, beta2);
+    FloatVector c1 = FloatVector.broadcast(S, oneMinusB1);
+    FloatVector c2 = FloatVector.broadcast(S, oneMinusB2);
+    FloatVector inv2 = FloatVector.broadcast(S, invCorrection2);
+    FloatVector eps = FloatVector.broadcast(S, epsilon);
+    FloatVector lr = FloatVector.broadcast(S, stepSize);
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += L) {
+      FloatVector gi = FloatVector.fromArray(S, g, i);
+      FloatVector mi = FloatVector.fromArray(S, m, i).mul(b1).add(gi.mul(c1));
+      FloatVector vi = FloatVector.fromArray(S, v, i).mul(b2).add(gi.mul(gi).mul(c2));
+      mi.intoArray(m, i);
+      vi.intoArray(v, i);
+      FloatVector denom = vi.mul(inv2).lanewise(VectorOperators.SQRT).add(eps);
+      FloatVector.fromArray(S, w, i).sub(lr.mul(mi).div(denom)).intoArray(w, i);
+    }
+    for (; i < n; i++) {
+      float gi = g[i];
+      float mi = beta1 * m[i] + oneMinusB1 * gi;
+      float vi = beta2 * v[i] + oneMinusB2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      w[i] -= stepSize * mi / ((float) Math.sqrt(vi * invCorrection2) + epsilon);
+    }
+  }
+
+  @Override
+  public double sumOfSquares(float[] x, int n) {
+    double total = 0;
+    int i = 0;
+    while (i + SQUARES_CHUNK <= n) {
+      total += squaresChunk(x, i, SQUARES_CHUNK);
+      i += SQUARES_CHUNK;
+    }
+    if (i < n) {
+      total += squaresChunk(x, i, n - i);
+    }
+    return total;
+  }
+
+  /** Sum of squares of a chunk short enough that float lanes lose little precision. */
+  private static double squaresChunk(float[] x, int o, int len) {
+    FloatVector s0 = FloatVector.zero(S);
+    FloatVector s1 = FloatVector.zero(S);
+    FloatVector s2 = FloatVector.zero(S);
+    FloatVector s3 = FloatVector.zero(S);
+    int j = 0;
+    for (; j + 4 * L <= len; j += 4 * L) {
+      FloatVector v0 = FloatVector.fromArray(S, x, o + j);
+      FloatVector v1 = FloatVector.fromArray(S, x, o + j + L);
+      FloatVector v2 = FloatVector.fromArray(S, x, o + j + 2 * L);
+      FloatVector v3 = FloatVector.fromArray(S, x, o + j + 3 * L);
+      s0 = v0.fma(v0, s0);
+      s1 = v1.fma(v1, s1);
+      s2 = v2.fma(v2, s2);
+      s3 = v3.fma(v3, s3);
+    }
+    for (; j + L <= len; j += L) {
+      FloatVector v0 = FloatVector.fromArray(S, x, o + j);
+      s0 = v0.fma(v0, s0);
+    }
+    double sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    for (; j < len; j++) {
+      sum += (double) x[o + j] * x[o + j];
+    }
+    return sum;
+  }
+
+  @Override
+  public void scale(float[] x, float s, int n) {
+    scaleRange(x, 0, n, s);
+  }
+}

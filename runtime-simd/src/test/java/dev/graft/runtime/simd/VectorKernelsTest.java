@@ -1,0 +1,290 @@
+package dev.graft.runtime.simd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.runtime.kernel.KernelProvider;
+import dev.graft.runtime.kernel.Kernels;
+import dev.graft.runtime.kernel.ScalarKernels;
+import dev.graft.runtime.kernel.ThreadPool;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** VectorKernels against ScalarKernels, on sizes around and between vector widths. */
+class VectorKernelsTest {
+  private static final int[] SIZES = {1, 3, 17, 33, 65, 100, 257};
+  private static final ThreadPool POOL1 = new ThreadPool(1);
+  private static final ThreadPool POOL2 = new ThreadPool(2);
+  private static final Kernels SCALAR = new ScalarKernels(POOL1);
+  private static final Kernels SIMD1 = new VectorKernels(POOL1);
+  private static final Kernels SIMD2 = new VectorKernels(POOL2);
+
+  @AfterAll
+  static void closePools() {
+    POOL1.close();
+    POOL2.close();
+  }
+
+  private static float[] random(SplittableRandom rnd, int n, double scale) {
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = (float) ((rnd.nextDouble() * 2 - 1) * scale);
+    }
+    return x;
+  }
+
+  /** Relative closeness: |e - a| <= tol * max(1, |e|). */
+  private static void assertClose(float[] expected, float[] actual, double tol, String what) {
+    assertEquals(expected.length, actual.length, what + ": length");
+    for (int i = 0; i < expected.length; i++) {
+      double e = expected[i];
+      double a = actual[i];
+      if (Double.isNaN(e) || Double.isInfinite(e)) {
+        assertEquals(e, a, what + " at " + i);
+        continue;
+      }
+      assertTrue(Math.abs(e - a) <= tol * Math.max(1, Math.abs(e)),
+          what + " at " + i + ": expected " + e + " but was " + a);
+    }
+  }
+
+  static Stream<Arguments> gemmCases() {
+    List<Arguments> cases = new ArrayList<>();
+    for (int layout = 0; layout < 4; layout++) {
+      for (int m : SIZES) {
+        for (int n : new int[] {1, 17, 65, 257}) {
+          cases.add(Arguments.of(layout, m, n, m == 257 ? 3 : 33));
+        }
+      }
+      cases.add(Arguments.of(layout, 100, 100, 257));
+      cases.add(Arguments.of(layout, 65, 33, 600));
+      cases.add(Arguments.of(layout, 130, 200, 300));
+      cases.add(Arguments.of(layout, 8, 7, 1));
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "layout={0} m={1} n={2} k={3}")
+  @MethodSource("gemmCases")
+  void gemmAgreesWithScalar(int layout, int m, int n, int k) {
+    boolean ta = (layout & 1) != 0;
+    boolean tb = (layout & 2) != 0;
+    SplittableRandom rnd = new SplittableRandom(31L * m + 7L * n + k + layout);
+    int ao = 2;
+    int bo = 3;
+    int co = 5;
+    float[] a = random(rnd, ao + m * k + 1, 1);
+    float[] b = random(rnd, bo + k * n + 1, 1);
+    float[] c0 = random(rnd, co + m * n + 1, 1);
+    for (boolean acc : new boolean[] {false, true}) {
+      float[] expected = c0.clone();
+      SCALAR.gemm(ta, tb, m, n, k, a, ao, b, bo, expected, co, acc);
+      for (Kernels simd : new Kernels[] {SIMD1, SIMD2}) {
+        float[] actual = c0.clone();
+        simd.gemm(ta, tb, m, n, k, a, ao, b, bo, actual, co, acc);
+        assertClose(expected, actual, 1e-5 * Math.max(4, k),
+            "ta=" + ta + " tb=" + tb + " acc=" + acc + (simd == SIMD2 ? " 2 threads" : ""));
+      }
+    }
+  }
+
+  @Test
+  void gemmKnownProduct() {
+    // [[1, 2], [3, 4]] x [[5, 6], [7, 8]] = [[19, 22], [43, 50]]; also through the packed path
+    float[] c = new float[4];
+    SIMD1.gemm(false, false, 2, 2, 2, new float[] {1, 2, 3, 4}, 0, new float[] {5, 6, 7, 8}, 0,
+        c, 0, false);
+    assertArrayEquals(new float[] {19, 22, 43, 50}, c);
+    int n = 64;
+    float[] eye = new float[n * n];
+    float[] x = random(new SplittableRandom(1), n * n, 1);
+    for (int i = 0; i < n; i++) {
+      eye[i * n + i] = 1;
+    }
+    float[] out = new float[n * n];
+    SIMD2.gemm(false, false, n, n, n, x, 0, eye, 0, out, 0, false);
+    assertArrayEquals(x, out);
+    SIMD2.gemm(false, true, n, n, n, eye, 0, x, 0, out, 0, false);
+    float[] xt = new float[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        xt[j * n + i] = x[i * n + j];
+      }
+    }
+    assertArrayEquals(xt, out);
+  }
+
+  @Test
+  void gemmEdgeSizesAndBounds() {
+    float[] c = {9, 9, 9, 9};
+    SIMD1.gemm(false, false, 2, 2, 0, new float[0], 0, new float[0], 0, c, 0, false);
+    assertArrayEquals(new float[4], c);
+    c = new float[] {9, 9, 9, 9};
+    SIMD1.gemm(false, false, 2, 2, 0, new float[0], 0, new float[0], 0, c, 0, true);
+    assertArrayEquals(new float[] {9, 9, 9, 9}, c);
+    assertThrows(IndexOutOfBoundsException.class, () -> SIMD1.gemm(false, false, 2, 2, 2,
+        new float[3], 0, new float[4], 0, new float[4], 0, false));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 3, 17, 33, 65, 100, 257, 10000})
+  void softmaxFamilyAgreesWithScalar(int cols) {
+    SplittableRandom rnd = new SplittableRandom(cols);
+    int rows = cols >= 10000 ? 20 : 9;
+    float[] x = random(rnd, rows * cols, 20);
+    x[0] = 300f;
+    float[] labels = random(rnd, rows * cols, 1);
+    int[] sparse = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      sparse[r] = rnd.nextInt(cols);
+    }
+    for (Kernels simd : new Kernels[] {SIMD1, SIMD2}) {
+      float[] e = new float[x.length];
+      float[] a = new float[x.length];
+      SCALAR.softmaxRows(x, e, rows, cols);
+      simd.softmaxRows(x, a, rows, cols);
+      assertClose(e, a, 1e-5, "softmax");
+      float[] inPlace = x.clone();
+      simd.softmaxRows(inPlace, inPlace, rows, cols);
+      assertClose(e, inPlace, 1e-5, "softmax in place");
+
+      SCALAR.logSoftmaxRows(x, e, rows, cols);
+      simd.logSoftmaxRows(x, a, rows, cols);
+      assertClose(e, a, 1e-5, "log-softmax");
+      inPlace = x.clone();
+      simd.logSoftmaxRows(inPlace, inPlace, rows, cols);
+      assertClose(e, inPlace, 1e-5, "log-softmax in place");
+
+      float[] le = new float[rows];
+      float[] la = new float[rows];
+      SCALAR.softmaxCrossEntropyRows(x, labels, le, rows, cols);
+      simd.softmaxCrossEntropyRows(x, labels, la, rows, cols);
+      assertClose(le, la, 1e-4, "cross-entropy");
+      SCALAR.sparseSoftmaxCrossEntropyRows(x, sparse, le, rows, cols);
+      simd.sparseSoftmaxCrossEntropyRows(x, sparse, la, rows, cols);
+      assertClose(le, la, 1e-5, "sparse cross-entropy");
+    }
+  }
+
+  @Test
+  void sparseCrossEntropyNamesBadLabel() {
+    IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+        () -> SIMD1.sparseSoftmaxCrossEntropyRows(new float[6], new int[] {0, 5}, new float[2], 2,
+            3));
+    assertTrue(e.getMessage().contains("row 1") && e.getMessage().contains("label 5"),
+        e.getMessage());
+  }
+
+  @Test
+  void reductionsAgreeWithScalar() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    for (int outer : new int[] {1, 3, 65}) {
+      for (int axis : SIZES) {
+        for (int inner : new int[] {1, 3, 17, 33}) {
+          float[] x = random(rnd, outer * axis * inner, 10);
+          for (Kernels simd : new Kernels[] {SIMD1, SIMD2}) {
+            float[] e = new float[outer * inner];
+            float[] a = new float[outer * inner];
+            SCALAR.reduceSum(x, e, outer, axis, inner);
+            simd.reduceSum(x, a, outer, axis, inner);
+            assertClose(e, a, 1e-5 * axis, "sum " + outer + "x" + axis + "x" + inner);
+            SCALAR.reduceMax(x, e, outer, axis, inner);
+            simd.reduceMax(x, a, outer, axis, inner);
+            assertArrayEquals(e, a, "max " + outer + "x" + axis + "x" + inner);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void gatherAndScatterAgreeWithScalar() {
+    SplittableRandom rnd = new SplittableRandom(9);
+    for (int width : SIZES) {
+      int rows = 11;
+      float[] table = random(rnd, rows * width, 1);
+      int[] idx = new int[25];
+      for (int i = 0; i < idx.length; i++) {
+        idx[i] = rnd.nextInt(rows);
+      }
+      float[] e = new float[idx.length * width];
+      float[] a = new float[idx.length * width];
+      SCALAR.gather(table, rows, width, idx, idx.length, e);
+      SIMD1.gather(table, rows, width, idx, idx.length, a);
+      assertArrayEquals(e, a);
+      float[] te = table.clone();
+      float[] ta = table.clone();
+      SCALAR.scatterAdd(idx, idx.length, e, width, te, rows);
+      SIMD1.scatterAdd(idx, idx.length, e, width, ta, rows);
+      assertArrayEquals(te, ta);
+    }
+    IndexOutOfBoundsException ex = assertThrows(IndexOutOfBoundsException.class,
+        () -> SIMD1.gather(new float[4], 2, 2, new int[] {1, 2}, 2, new float[4]));
+    assertTrue(ex.getMessage().contains("position 1") && ex.getMessage().contains("index 2"),
+        ex.getMessage());
+    float[] untouched = new float[4];
+    assertThrows(IndexOutOfBoundsException.class,
+        () -> SIMD1.scatterAdd(new int[] {0, 7}, 2, new float[4], 2, untouched, 2));
+    assertArrayEquals(new float[4], untouched);
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 3, 17, 33, 65, 100, 257, 5000})
+  void elementwiseAgreesWithScalar(int n) {
+    SplittableRandom rnd = new SplittableRandom(n * 13L);
+    float[] w = random(rnd, n, 1);
+    float[] g = random(rnd, n, 1);
+
+    float[] we = w.clone();
+    float[] wa = w.clone();
+    SCALAR.sgdUpdate(we, g, 0.05f, n);
+    SIMD1.sgdUpdate(wa, g, 0.05f, n);
+    assertClose(we, wa, 1e-6, "sgd");
+
+    float[] me = new float[n];
+    float[] ve = new float[n];
+    float[] ma = new float[n];
+    float[] va = new float[n];
+    we = w.clone();
+    wa = w.clone();
+    for (int step = 1; step <= 3; step++) {
+      float[] grad = random(rnd, n, 1);
+      SCALAR.adamUpdate(we, grad, me, ve, 0.01f, 0.9f, 0.999f, 1e-7f, step, n);
+      SIMD1.adamUpdate(wa, grad, ma, va, 0.01f, 0.9f, 0.999f, 1e-7f, step, n);
+    }
+    assertClose(me, ma, 1e-5, "adam m");
+    assertClose(ve, va, 1e-5, "adam v");
+    assertClose(we, wa, 1e-5, "adam w");
+
+    double se = SCALAR.sumOfSquares(w, n);
+    double sa = SIMD1.sumOfSquares(w, n);
+    assertEquals(se, sa, 1e-6 * se + 1e-12, "sumOfSquares");
+    float[] xe = w.clone();
+    float[] xa = w.clone();
+    SCALAR.scale(xe, -1.5f, n);
+    SIMD1.scale(xa, -1.5f, n);
+    assertArrayEquals(xe, xa, "scale");
+  }
+
+  @Test
+  void providerPicksVectorKernelsWhenModuleIsPresent() {
+    Kernels k = KernelProvider.create(POOL1);
+    if (Boolean.getBoolean("graft.expectScalar")
+        || "false".equalsIgnoreCase(System.getProperty("graft.simd"))) {
+      assertEquals("scalar", k.description());
+    } else {
+      assertTrue(k instanceof VectorKernels, k.description());
+      assertEquals("Vector API, " + VectorKernels.lanes() + " float lanes", k.description());
+    }
+  }
+}

@@ -1,0 +1,550 @@
+package dev.graft.runtime;
+
+import dev.graft.dsl.DType;
+import dev.graft.runtime.ModelSpec.EntrySpec;
+import dev.graft.runtime.ModelSpec.Kind;
+import dev.graft.runtime.ModelSpec.TensorSpec;
+import dev.graft.runtime.ModelSpec.VariableSpec;
+import dev.graft.runtime.kernel.KernelProvider;
+import dev.graft.runtime.kernel.Kernels;
+import dev.graft.runtime.kernel.ThreadPool;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A compiled model opened on a device: it holds the variable values, runs entry points with
+ * feeds and creates {@link Trainer}s.
+ *
+ * <pre>{@code
+ * try (Session session = Session.open(SoftmaxRegression.class, Device.cpu())) {
+ *   session.initialize(42);
+ *   NDArray probs = session.run("predictions", Feeds.of("x", xs));
+ * }
+ * }</pre>
+ *
+ * <p>Dimension symbols are bound in two ways: those that size variables when the session opens
+ * (from {@link Dims}), the others from the shapes of each call's feeds. Every call validates its
+ * feeds before anything runs, so a failed call changes nothing. Methods are synchronized: a
+ * session may be shared between threads, which then take turns.
+ */
+public final class Session implements AutoCloseable {
+  /** Marks a symbol not bound by the session in {@link #sessionDims}. */
+  private static final int UNBOUND = -1;
+
+  private final ModelSpec spec;
+  private final Device device;
+  private final Map<String, Integer> symbolIndex = new HashMap<>();
+  private final Map<String, Integer> variableIndex = new HashMap<>();
+  private final Map<String, Integer> entryIndex = new LinkedHashMap<>(); // declaration order, for messages
+  /** Per symbol: its session value, or {@link #UNBOUND} when feeds bind it. */
+  private final int[] sessionDims;
+  private final int[][] variableShapes;
+  /** Per entry and input: the shape, constants as is and symbol i as {@code -(i + 1)}. */
+  private final int[][][] inputShapes;
+  private final int[][] outputShapes;
+  private final float[][] variables;
+  private final boolean[] initialized;
+  private final ThreadPool pool;
+  private final Kernels kernels;
+  private final ModelExecutor executor;
+  private boolean closed;
+
+  private Session(CompiledModel model, Device device, Dims dims) {
+    this.spec = model.spec();
+    this.device = device;
+    List<String> symbols = spec.symbols();
+    for (int i = 0; i < symbols.size(); i++) {
+      symbolIndex.put(symbols.get(i), i);
+    }
+    sessionDims = bindSessionDims(dims);
+
+    List<VariableSpec> variableSpecs = spec.variables();
+    variableShapes = new int[variableSpecs.size()][];
+    variables = new float[variableSpecs.size()][];
+    initialized = new boolean[variableSpecs.size()];
+    for (int v = 0; v < variableSpecs.size(); v++) {
+      VariableSpec variable = variableSpecs.get(v);
+      if (variableIndex.put(variable.name(), v) != null) {
+        throw malformed("two variables are named '" + variable.name() + "'");
+      }
+      int[] shape = encode(variable.shape(), "variable '" + variable.name() + "'");
+      for (int d = 0; d < shape.length; d++) {
+        if (shape[d] < 0) {
+          int value = sessionDims[-shape[d] - 1];
+          if (value == UNBOUND) {
+            throw new IllegalArgumentException("variable '" + variable.name() + "' has shape " + variable.shape()
+                + ": bind '" + symbols.get(-shape[d] - 1) + "' in the Dims given to Session.open");
+          }
+          shape[d] = value;
+        }
+      }
+      variableShapes[v] = shape;
+      variables[v] = new float[NDArray.sizeOf(shape)];
+    }
+
+    List<EntrySpec> entries = spec.entries();
+    inputShapes = new int[entries.size()][][];
+    outputShapes = new int[entries.size()][];
+    for (int e = 0; e < entries.size(); e++) {
+      EntrySpec entry = entries.get(e);
+      if (entryIndex.put(entry.name(), e) != null) {
+        throw malformed("two entries are named '" + entry.name() + "'");
+      }
+      inputShapes[e] = new int[entry.inputs().size()][];
+      for (int i = 0; i < inputShapes[e].length; i++) {
+        TensorSpec input = entry.inputs().get(i);
+        inputShapes[e][i] = encode(input.shape(), "input '" + input.name() + "' of '" + entry.name() + "'");
+      }
+      outputShapes[e] = encode(entry.output().shape(), "output of '" + entry.name() + "'");
+    }
+
+    pool = new ThreadPool(device.threads());
+    try {
+      kernels = KernelProvider.create(pool);
+      executor = model.newExecutor(kernels);
+    } catch (RuntimeException | Error e) {
+      pool.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the compiled form of {@code modelClass} with no session symbols.
+   *
+   * @see #open(Class, Device, Dims)
+   */
+  public static Session open(Class<?> modelClass, Device device) {
+    return open(modelClass, device, Dims.none());
+  }
+
+  /**
+   * Opens the compiled form of {@code modelClass}: the class {@code Graft<Name>} that the Graft
+   * annotation processor generated next to it ({@code Outer.Inner} gives
+   * {@code GraftOuter_Inner}). Variables are allocated but hold no value until
+   * {@link #initialize} or {@link #assign}.
+   *
+   * @param dims the value of every symbol that a variable shape uses, and optionally of others
+   * @throws IllegalStateException if the model was not compiled by the Graft processor
+   * @throws IllegalArgumentException if {@code dims} leaves out a symbol that a variable needs or
+   *     names a symbol the model does not have
+   */
+  public static Session open(Class<?> modelClass, Device device, Dims dims) {
+    String name = compiledClassName(modelClass);
+    Class<?> compiled;
+    try {
+      compiled = Class.forName(name, true, modelClass.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("Model " + modelClass.getName() + " was not compiled by the Graft annotation "
+          + "processor: " + name + " was not found. Put graft-processor on the annotation processor path "
+          + "(Maven: maven-compiler-plugin <annotationProcessorPaths>; Gradle: the annotationProcessor "
+          + "configuration) and make sure the class is annotated with @Model.", e);
+    }
+    if (!CompiledModel.class.isAssignableFrom(compiled)) {
+      throw new IllegalStateException(name + " does not implement " + CompiledModel.class.getName()
+          + "; was it generated by a different Graft version?");
+    }
+    CompiledModel model;
+    try {
+      model = (CompiledModel) compiled.getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot instantiate " + name + " through its public no-arg constructor", e);
+    }
+    return open(model, device, dims);
+  }
+
+  /** Opens an already instantiated compiled model; see {@link #open(Class, Device, Dims)}. */
+  public static Session open(CompiledModel model, Device device, Dims dims) {
+    return new Session(model, device, dims);
+  }
+
+  /** {@code p.GraftFoo} for {@code p.Foo}, {@code p.GraftOuter_Inner} for {@code p.Outer.Inner}. */
+  static String compiledClassName(Class<?> modelClass) {
+    StringBuilder name = new StringBuilder(modelClass.getSimpleName());
+    for (Class<?> c = modelClass.getEnclosingClass(); c != null; c = c.getEnclosingClass()) {
+      name.insert(0, c.getSimpleName() + "_");
+    }
+    String binaryName = modelClass.getName(); // p.Outer$Inner: the package ends at the last dot
+    return binaryName.substring(0, binaryName.lastIndexOf('.') + 1) + "Graft" + name;
+  }
+
+  private int[] bindSessionDims(Dims dims) {
+    int[] values = new int[spec.symbols().size()];
+    Arrays.fill(values, UNBOUND);
+    for (String name : dims.names()) {
+      Integer index = symbolIndex.get(name);
+      if (index == null) {
+        throw new IllegalArgumentException("Dims binds '" + name + "', which is not a symbol of model '"
+            + spec.name() + "'; its symbols: " + spec.symbols());
+      }
+      values[index] = dims.get(name);
+    }
+    return values;
+  }
+
+  /** Parses a spec shape: constants as is, symbol i as {@code -(i + 1)}. */
+  private int[] encode(List<String> shape, String owner) {
+    int[] encoded = new int[shape.size()];
+    for (int d = 0; d < encoded.length; d++) {
+      String dim = shape.get(d);
+      if (!dim.isEmpty() && dim.chars().allMatch(Character::isDigit)) {
+        encoded[d] = Integer.parseInt(dim);
+      } else {
+        Integer index = symbolIndex.get(dim);
+        if (index == null) {
+          throw malformed(owner + " uses '" + dim + "', which is neither a constant nor one of the symbols "
+              + spec.symbols());
+        }
+        encoded[d] = -index - 1;
+      }
+    }
+    return encoded;
+  }
+
+  private IllegalStateException malformed(String problem) {
+    return new IllegalStateException("malformed spec of model '" + spec.name() + "': " + problem);
+  }
+
+  /**
+   * Initializes every variable as its {@code @Variable(init = ...)} says, like
+   * {@code global_variables_initializer}. The same seed gives the same values.
+   */
+  public synchronized void initialize(long seed) {
+    ensureOpen();
+    List<VariableSpec> specs = spec.variables();
+    for (int v = 0; v < specs.size(); v++) {
+      Initializers.fill(specs.get(v), variableShapes[v], seed, v, variables[v]);
+      initialized[v] = true;
+    }
+  }
+
+  /** Runs entry {@code entry} on the named feeds and returns its result. */
+  public synchronized NDArray run(String entry, Feeds feeds) {
+    ensureOpen();
+    int e = entryIndex(entry);
+    return run(e, inputsInOrder(e, feeds));
+  }
+
+  /**
+   * Runs entry number {@code entry} (its index in {@link ModelSpec#entries()}) with its inputs
+   * in declaration order; the form generated typed facades call.
+   */
+  public synchronized NDArray run(int entry, NDArray... inputs) {
+    ensureReady(entry);
+    int[] dims = bind(entry, inputs);
+    TensorSpec outputSpec = spec.entries().get(entry).output();
+    int[] shape = outputShape(entry, dims);
+    Object output = outputSpec.dtype() == DType.INT32 ? new int[NDArray.sizeOf(shape)] : new float[NDArray.sizeOf(shape)];
+    executor.run(entry, dims, data(inputs), variables, output, null);
+    return output instanceof int[] ints ? NDArray.wrap(ints, shape) : NDArray.wrap((float[]) output, shape);
+  }
+
+  /**
+   * Runs an entry whose result is a single value, such as a loss, and returns that value.
+   *
+   * @throws IllegalArgumentException if the result is not FLOAT32 or has more than one element
+   */
+  public synchronized float eval(String entry, Feeds feeds) {
+    ensureOpen();
+    int e = entryIndex(entry);
+    TensorSpec output = spec.entries().get(e).output();
+    if (output.dtype() != DType.FLOAT32) {
+      throw new IllegalArgumentException("eval needs a FLOAT32 result; '" + entry + "' returns " + output.dtype());
+    }
+    NDArray result = run(e, inputsInOrder(e, feeds));
+    if (result.size() != 1) {
+      throw new IllegalArgumentException("eval needs a single value; '" + entry + "' returned shape "
+          + Arrays.toString(result.shape()) + ", use run");
+    }
+    return result.floatData()[0];
+  }
+
+  /**
+   * A trainer that minimizes the loss entry {@code lossEntry} with {@code optimizer}.
+   *
+   * @throws IllegalArgumentException if {@code lossEntry} is not a {@code @Loss} entry
+   */
+  public synchronized Trainer trainer(String lossEntry, Optimizer optimizer) {
+    ensureOpen();
+    return trainer(entryIndex(lossEntry), optimizer);
+  }
+
+  /** A trainer for entry number {@code entry}; see {@link #trainer(String, Optimizer)}. */
+  public synchronized Trainer trainer(int entry, Optimizer optimizer) {
+    ensureOpen();
+    checkEntry(entry);
+    EntrySpec spec = this.spec.entries().get(entry);
+    if (spec.kind() != Kind.LOSS) {
+      List<String> losses = new ArrayList<>();
+      for (EntrySpec e : this.spec.entries()) {
+        if (e.kind() == Kind.LOSS) {
+          losses.add(e.name());
+        }
+      }
+      throw new IllegalArgumentException("entry '" + spec.name() + "' is an " + spec.kind()
+          + "; a trainer needs a @Loss entry: " + losses);
+    }
+    for (int d : outputShapes[entry]) {
+      if (d != 1 || spec.output().dtype() != DType.FLOAT32) {
+        throw malformed("loss '" + spec.name() + "' is " + spec.output().dtype() + " " + spec.output().shape()
+            + ", not a FLOAT32 scalar");
+      }
+    }
+    List<float[]> trainable = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (int v = 0; v < variables.length; v++) {
+      if (this.spec.variables().get(v).trainable()) {
+        trainable.add(variables[v]);
+        names.add(this.spec.variables().get(v).name());
+      }
+    }
+    return new Trainer(this, entry, optimizer, trainable.toArray(new float[0][]), names);
+  }
+
+  /**
+   * A copy of the value of variable {@code name}.
+   *
+   * @throws IllegalArgumentException if there is no such variable
+   * @throws IllegalStateException if it has no value yet
+   */
+  public synchronized NDArray variable(String name) {
+    ensureOpen();
+    int v = variableIndex(name);
+    if (!initialized[v]) {
+      throw new IllegalStateException("variable '" + name + "' has no value yet: call initialize(seed) first");
+    }
+    return NDArray.of(variables[v], variableShapes[v]);
+  }
+
+  /**
+   * Sets variable {@code name} to a copy of {@code value}.
+   *
+   * @throws IllegalArgumentException if there is no such variable, or {@code value} is not
+   *     FLOAT32 with the variable's shape; the variable is then unchanged
+   */
+  public synchronized void assign(String name, NDArray value) {
+    ensureOpen();
+    int v = variableIndex(name);
+    if (value.dtype() != DType.FLOAT32 || !Arrays.equals(value.shape(), variableShapes[v])) {
+      throw new IllegalArgumentException("variable '" + name + "': expected FLOAT32 "
+          + spec.variables().get(v).shape() + " = " + Arrays.toString(variableShapes[v]) + ", got " + value.dtype()
+          + " " + Arrays.toString(value.shape()));
+    }
+    System.arraycopy(value.floatData(), 0, variables[v], 0, variables[v].length);
+    initialized[v] = true;
+  }
+
+  /** The variable names, in declaration order. */
+  public List<String> variableNames() {
+    List<String> names = new ArrayList<>();
+    for (VariableSpec variable : spec.variables()) {
+      names.add(variable.name());
+    }
+    return Collections.unmodifiableList(names);
+  }
+
+  /** The model's declarations. */
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  /** The device the session runs on. */
+  public Device device() {
+    return device;
+  }
+
+  /** The kernel library in use (scalar or SIMD). */
+  public Kernels kernels() {
+    return kernels;
+  }
+
+  /** Stops the worker threads. Later calls other than {@code close} throw. */
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      pool.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Session(" + spec.name() + " on " + device + ", " + kernels.description() + (closed ? ", closed)" : ")");
+  }
+
+  // ---- shared with Trainer ----
+
+  ModelExecutor executor() {
+    return executor;
+  }
+
+  float[][] variables() {
+    return variables;
+  }
+
+  int entryIndex(String name) {
+    Integer e = entryIndex.get(name);
+    if (e == null) {
+      throw new IllegalArgumentException("model '" + spec.name() + "' has no entry '" + name + "'; entries: "
+          + entryIndex.keySet());
+    }
+    return e;
+  }
+
+  /** Checks that the session is open, {@code entry} exists and every variable has a value. */
+  void ensureReady(int entry) {
+    ensureOpen();
+    checkEntry(entry);
+    for (int v = 0; v < initialized.length; v++) {
+      if (!initialized[v]) {
+        throw new IllegalStateException("variable '" + spec.variables().get(v).name()
+            + "' has no value: call initialize(seed) first");
+      }
+    }
+  }
+
+  /** The feeds of entry {@code entry} in declaration order, after checking their names. */
+  NDArray[] inputsInOrder(int entry, Feeds feeds) {
+    EntrySpec spec = this.spec.entries().get(entry);
+    List<TensorSpec> inputs = spec.inputs();
+    NDArray[] ordered = new NDArray[inputs.size()];
+    Set<String> expected = new LinkedHashSet<>();
+    for (int i = 0; i < ordered.length; i++) {
+      String name = inputs.get(i).name();
+      expected.add(name);
+      if (!feeds.contains(name)) {
+        throw new IllegalArgumentException("entry '" + spec.name() + "' needs input '" + name + "', which is not fed; "
+            + "inputs: " + describeInputs(entry));
+      }
+      ordered[i] = feeds.get(name);
+    }
+    for (String name : feeds.names()) {
+      if (!expected.contains(name)) {
+        throw new IllegalArgumentException("entry '" + spec.name() + "' has no input '" + name + "'; inputs: "
+            + describeInputs(entry));
+      }
+    }
+    return ordered;
+  }
+
+  /**
+   * Validates {@code inputs} against entry {@code entry} and binds the per-call symbols.
+   *
+   * @return the value of every symbol, in {@link ModelSpec#symbols()} order; {@link #UNBOUND}
+   *     for symbols that neither the session nor this entry's inputs bind
+   */
+  int[] bind(int entry, NDArray[] inputs) {
+    EntrySpec spec = this.spec.entries().get(entry);
+    if (inputs.length != inputShapes[entry].length) {
+      throw new IllegalArgumentException("entry '" + spec.name() + "' takes " + inputShapes[entry].length
+          + " inputs, got " + inputs.length + "; inputs: " + describeInputs(entry));
+    }
+    int[] dims = sessionDims.clone();
+    String[] boundBy = new String[dims.length]; // the input that bound each per-call symbol
+    for (int i = 0; i < inputs.length; i++) {
+      TensorSpec input = spec.inputs().get(i);
+      NDArray array = inputs[i];
+      if (array == null) {
+        throw new NullPointerException("input '" + input.name() + "' of '" + spec.name() + "' is null");
+      }
+      int[] expected = inputShapes[entry][i];
+      int[] actual = array.shape();
+      boolean matches = array.dtype() == input.dtype() && actual.length == expected.length;
+      if (matches) {
+        for (int d = 0; d < expected.length; d++) { // first occurrences bind symbols
+          int s = -expected[d] - 1;
+          if (expected[d] < 0 && dims[s] == UNBOUND) {
+            dims[s] = actual[d];
+            boundBy[s] = input.name();
+          }
+        }
+        for (int d = 0; d < expected.length; d++) {
+          matches &= actual[d] == (expected[d] >= 0 ? expected[d] : dims[-expected[d] - 1]);
+        }
+      }
+      if (!matches) {
+        boolean showDtype = array.dtype() != input.dtype();
+        throw new IllegalArgumentException("input '" + input.name() + "' of '" + spec.name() + "': expected "
+            + (showDtype ? input.dtype() + " " : "") + input.shape() + bindings(expected, dims, boundBy) + ", got "
+            + (showDtype ? array.dtype() + " " : "") + Arrays.toString(actual));
+      }
+    }
+    return dims;
+  }
+
+  /** The symbols of {@code shape} that have a value, as {@code " (batch = 150 from 'x')"}. */
+  private String bindings(int[] shape, int[] dims, String[] boundBy) {
+    Set<Integer> seen = new LinkedHashSet<>();
+    List<String> parts = new ArrayList<>();
+    for (int d : shape) {
+      int s = -d - 1;
+      if (d < 0 && dims[s] != UNBOUND && seen.add(s)) {
+        parts.add(spec.symbols().get(s) + " = " + dims[s] + " from "
+            + (boundBy[s] == null ? "the session Dims" : "'" + boundBy[s] + "'"));
+      }
+    }
+    return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
+  }
+
+  /** The concrete output shape of entry {@code entry} under {@code dims}. */
+  private int[] outputShape(int entry, int[] dims) {
+    int[] shape = outputShapes[entry].clone();
+    for (int d = 0; d < shape.length; d++) {
+      if (shape[d] < 0) {
+        int s = -shape[d] - 1;
+        if (dims[s] == UNBOUND) {
+          throw new IllegalStateException("the result of '" + spec.entries().get(entry).name() + "' has shape "
+              + spec.entries().get(entry).output().shape() + ", but neither the session Dims nor its inputs bind '"
+              + spec.symbols().get(s) + "'");
+        }
+        shape[d] = dims[s];
+      }
+    }
+    return shape;
+  }
+
+  /** The backing arrays of {@code inputs}, as {@link ModelExecutor#run} takes them. */
+  static Object[] data(NDArray[] inputs) {
+    Object[] data = new Object[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      data[i] = inputs[i].data();
+    }
+    return data;
+  }
+
+  private String describeInputs(int entry) {
+    List<String> parts = new ArrayList<>();
+    for (TensorSpec input : spec.entries().get(entry).inputs()) {
+      parts.add(input.name() + " " + input.dtype() + " " + input.shape());
+    }
+    return parts.isEmpty() ? "none" : String.join(", ", parts);
+  }
+
+  private int variableIndex(String name) {
+    Integer v = variableIndex.get(name);
+    if (v == null) {
+      throw new IllegalArgumentException("model '" + spec.name() + "' has no variable '" + name + "'; variables: "
+          + variableNames());
+    }
+    return v;
+  }
+
+  private void checkEntry(int entry) {
+    if (entry < 0 || entry >= spec.entries().size()) {
+      throw new IllegalArgumentException("model '" + spec.name() + "' has entries 0 to " + (spec.entries().size() - 1)
+          + ", not " + entry);
+    }
+  }
+
+  void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("session of model '" + spec.name() + "' is closed");
+    }
+  }
+}
