@@ -173,7 +173,10 @@ final class KernelEmitter {
     Set<Node> counts = new java.util.TreeSet<>(java.util.Comparator.comparingInt(Node::id));
     for (Node m : k.members()) {
       if (m.op() == Op.COUNT) counts.add(m);
-      for (Node in : m.inputs()) if (in.op() == Op.COUNT) counts.add(in);
+      for (Node in : m.inputs()) {
+        while (in.op() == Op.RESHAPE) in = in.input(0);
+        if (in.op() == Op.COUNT) counts.add(in);
+      }
     }
     for (Node c : counts) body.addStatement("float c$L = (float) ($L)", c.id(), countExpression(c));
     for (String s : loadsAtLevel.get(0)) body.addStatement("$L", s);
@@ -202,6 +205,7 @@ final class KernelEmitter {
   /** The constant whose value fills a root that is a uniform constant or a broadcast of one. */
   private static Node uniformValue(Node root) {
     Node n = root.op() == Op.BROADCAST_TO ? root.input(0) : root;
+    while (n.op() == Op.RESHAPE) n = n.input(0);
     return n.op() == Op.CONSTANT && Kernel.isInlineScalar(n) ? n : null;
   }
 
@@ -263,8 +267,10 @@ final class KernelEmitter {
   /** How an elementwise member refers to one of its inputs. */
   private static String operand(Node in, Kernel k) {
     if (k.members().contains(in)) return "v" + in.id();
-    if (in.op() == Op.COUNT) return "c" + in.id();
-    if (Kernel.isInlineScalar(in)) return Names.floatLiteral(in.attrs().realAt(0));
+    Node base = in;
+    while (base.op() == Op.RESHAPE) base = base.input(0);
+    if (base.op() == Op.COUNT) return "c" + base.id();
+    if (Kernel.isInlineScalar(base)) return Names.floatLiteral(base.attrs().realAt(0));
     return "x" + in.id();
   }
 

@@ -90,9 +90,10 @@ public final class Kernel {
 
   /**
    * Scalars spelled as literals or parameters inside elementwise code: COUNT, and constants
-   * whose elements are all equal (a scalar, or zeros of any shape).
+   * whose elements are all equal (a scalar, or zeros of any shape), seen through reshapes.
    */
   public static boolean isInlineScalar(Node n) {
+    while (n.op() == Op.RESHAPE) n = n.input(0);
     if (n.op() == Op.COUNT) return true;
     if (n.op() != Op.CONSTANT) return false;
     double[] v = n.attrs().reals();
