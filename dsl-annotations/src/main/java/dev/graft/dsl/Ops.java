@@ -39,9 +39,11 @@ public final class Ops {
   /** {@code tf.minimum}. */
   public static Tensor minimum(Tensor a, Tensor b) { throw notCompiled(); }
   public static Tensor minimum(Tensor a, float b) { throw notCompiled(); }
+  public static Tensor minimum(float a, Tensor b) { throw notCompiled(); }
   /** {@code tf.maximum}. */
   public static Tensor maximum(Tensor a, Tensor b) { throw notCompiled(); }
   public static Tensor maximum(Tensor a, float b) { throw notCompiled(); }
+  public static Tensor maximum(float a, Tensor b) { throw notCompiled(); }
   /** {@code tf.pow(x, exponent)} with a constant exponent. */
   public static Tensor pow(Tensor x, float exponent) { throw notCompiled(); }
   /** {@code tf.clip_by_value}. */

@@ -13,7 +13,8 @@ import javax.lang.model.element.Modifier;
 /**
  * The typed facade: {@code GraftFoo.open(device, dims)} gives a {@code Facade} with one method per
  * entry point (named and typed like the model's method), a trainer per loss and a getter per
- * variable, all delegating to a runtime {@code Session}.
+ * variable, all delegating to a runtime {@code Session}. The trainer classes sit next to the
+ * facade ({@code GraftFoo.CostTrainer}), as the README writes them.
  */
 final class FacadeWriter {
   private FacadeWriter() {}
@@ -52,6 +53,7 @@ final class FacadeWriter {
     Set<String> taken = new HashSet<>(Set.of("session", "initialize", "close", "open", "equals", "hashCode", "toString",
         "getClass", "notify", "notifyAll", "wait", "clone", "finalize"));
     List<ModelGraph.Entry> entries = model.entries();
+    List<TypeSpec> trainers = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
       ModelGraph.Entry e = entries.get(i);
       String name = free(e.name(), taken);
@@ -67,7 +69,7 @@ final class FacadeWriter {
             .addStatement("return $L.floatValue()", call);
         f.addMethod(m.build());
         String trainerType = Names.capitalize(e.name()) + "Trainer";
-        ClassName trainerClass = facade.nestedClass(trainerType);
+        ClassName trainerClass = self.nestedClass(trainerType);
         f.addMethod(MethodSpec.methodBuilder(free(e.name() + "Trainer", taken)).addModifiers(Modifier.PUBLIC)
             .addJavadoc("A trainer that minimizes '$L' with {@code optimizer}.\n", e.name())
             .returns(trainerClass).addParameter(OPTIMIZER, "optimizer")
@@ -76,7 +78,7 @@ final class FacadeWriter {
             .addJavadoc("One training step on a batch; returns the loss before the update.\n");
         for (ModelGraph.InputDecl in : e.inputs()) step.addParameter(NDARRAY, in.name());
         step.addStatement("return trainer.step($L)", String.join(", ", args));
-        f.addType(TypeSpec.classBuilder(trainerType).addModifiers(Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+        trainers.add(TypeSpec.classBuilder(trainerType).addModifiers(Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
             .addJavadoc("Training steps on loss '$L'.\n", e.name())
             .addField(TRAINER, "trainer", Modifier.PRIVATE, Modifier.FINAL)
             .addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).addParameter(TRAINER, "trainer")
@@ -96,6 +98,7 @@ final class FacadeWriter {
           .addStatement("return session.variable($S)", v.name()).build());
     }
     type.addType(f.build());
+    trainers.forEach(type::addType);
   }
 
   private static String free(String name, Set<String> taken) {

@@ -22,6 +22,23 @@ class ShapeDiagnosticsTest {
     assertTrue(d.getMessage(Locale.ROOT).contains("[batch, 5]"), d.getMessage(Locale.ROOT));
   }
 
+  /** The README's example mistake: a 1-d bias as the right operand of matmul. */
+  @Test
+  void matmulWithAVectorOperand() {
+    var d = Diagnosed.compile("""
+        @Model abstract class Net {
+          @Variable(shape = "4, 3") Tensor beta;
+          @Variable(shape = "3") Tensor bias;
+          @Output Tensor predictions(@Input(shape = "batch, 4") Tensor x) {
+            return softmax(matmul(x, bias).add(bias)); // <-
+          }
+        }
+        """).expectOne("GraftShapeMismatch");
+    String message = d.getMessage(Locale.ROOT);
+    assertTrue(message.startsWith("[GraftShapeMismatch] matmul needs [m, k] x [k, n]"), message);
+    assertTrue(message.contains("[batch, 4]") && message.contains("[3]"), message);
+  }
+
   @Test
   void broadcastingImpossible() {
     Diagnosed.compile("""

@@ -1,5 +1,6 @@
 package dev.graft.processor.testing;
 
+import com.sun.source.util.JavacTask;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.StringWriter;
@@ -9,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import javax.annotation.processing.Processor;
 import javax.tools.Diagnostic;
@@ -30,6 +32,7 @@ import javax.tools.ToolProvider;
 public final class InMemoryCompiler {
   private final List<Processor> processors = new ArrayList<>();
   private final List<String> options = new ArrayList<>();
+  private final List<Consumer<JavacTask>> taskHooks = new ArrayList<>();
 
   public static InMemoryCompiler create() {
     return new InMemoryCompiler();
@@ -42,6 +45,12 @@ public final class InMemoryCompiler {
 
   public InMemoryCompiler withOptions(String... o) {
     options.addAll(List.of(o));
+    return this;
+  }
+
+  /** Runs {@code hook} on the javac task before it compiles, e.g. to add a {@code TaskListener}. */
+  public InMemoryCompiler withTask(Consumer<JavacTask> hook) {
+    taskHooks.add(hook);
     return this;
   }
 
@@ -171,6 +180,7 @@ public final class InMemoryCompiler {
     opts.addAll(options);
     JavaCompiler.CompilationTask task = javac.getTask(new StringWriter(), manager, collector, opts, null, units);
     if (!processors.isEmpty()) task.setProcessors(processors);
+    taskHooks.forEach(hook -> hook.accept((JavacTask) task));
     boolean ok = task.call();
     return new Result(ok, collector.getDiagnostics(), generated, classes);
   }
