@@ -6,6 +6,7 @@ import dev.graft.processor.codegen.GeneratedSource;
 import dev.graft.processor.ir.ModelGraph;
 import dev.graft.processor.ir.Verifier;
 import dev.graft.processor.passes.Passes;
+import dev.graft.processor.schedule.FusionPolicy;
 
 /**
  * The compiler core as a library: a model graph in, generated Java source out. It runs the
@@ -23,6 +24,15 @@ public final class Compiler {
    * problem found by a later phase (positions point into the model source).
    */
   public static GeneratedSource compile(ModelGraph parsed) {
+    return compile(parsed, false);
+  }
+
+  /**
+   * Compiles a parsed model; with {@code vectorVariant}, the generated class also holds its
+   * Vector API variant (see {@link CodeGenerator}), which only compiles where
+   * {@code jdk.incubator.vector} is visible.
+   */
+  public static GeneratedSource compile(ModelGraph parsed, boolean vectorVariant) {
     Verifier.verify(parsed);
     ModelGraph simplified = Passes.optimize(parsed);
     Verifier.verify(simplified);
@@ -30,6 +40,6 @@ public final class Compiler {
     Verifier.verify(differentiated);
     ModelGraph optimized = Passes.optimize(differentiated);
     Verifier.verify(optimized);
-    return CodeGenerator.generate(optimized);
+    return CodeGenerator.generate(optimized, FusionPolicy.DEFAULT, vectorVariant);
   }
 }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.Writer;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import javax.annotation.processing.AbstractProcessor;
 import javax.annotation.processing.ProcessingEnvironment;
@@ -30,19 +31,34 @@ import javax.tools.JavaFileObject;
  * then to the {@link Compiler}, writes the generated class with the model as its only
  * originating element (Gradle isolating incremental processing), and turns every problem into
  * a tagged error at the model expression that caused it.
+ *
+ * <p>When the compilation can see {@code jdk.incubator.vector} (the build passes {@code
+ * --add-modules jdk.incubator.vector} to javac), the generated class also holds its Vector API
+ * variant; otherwise only the scalar class is generated, silently. {@code -A}{@value
+ * #SIMD_OPTION}{@code =false} turns the variant off.
  */
 @AutoService(Processor.class)
 public final class GraftProcessor extends AbstractProcessor {
-  private final Function<ModelGraph, GeneratedSource> compiler;
+  /** The processor option that, set to {@code false}, keeps the Vector API variant out. */
+  public static final String SIMD_OPTION = "graft.simd";
+  private static final String VECTOR_TYPE = "jdk.incubator.vector.FloatVector";
+
+  private final BiFunction<ModelGraph, Boolean, GeneratedSource> compiler;
   private Optional<Trees> trees = Optional.empty();
+  private boolean vectorVariant;
 
   public GraftProcessor() {
-    this(Compiler::compile);
+    this.compiler = Compiler::compile;
   }
 
   /** A processor with another back end than {@link Compiler#compile}: for tests and tools. */
   public GraftProcessor(Function<ModelGraph, GeneratedSource> compiler) {
-    this.compiler = compiler;
+    this.compiler = (model, vector) -> compiler.apply(model);
+  }
+
+  @Override
+  public Set<String> getSupportedOptions() {
+    return Set.of(SIMD_OPTION);
   }
 
   @Override
@@ -59,6 +75,17 @@ public final class GraftProcessor extends AbstractProcessor {
   public synchronized void init(ProcessingEnvironment env) {
     super.init(env);
     trees = SourceTrees.obtain(env);
+    vectorVariant = !"false".equalsIgnoreCase(String.valueOf(env.getOptions().get(SIMD_OPTION)).trim())
+        && vectorApiVisible(env);
+  }
+
+  /** Whether the code being compiled could use the Vector API: its module is in javac's module graph. */
+  private static boolean vectorApiVisible(ProcessingEnvironment env) {
+    try {
+      return env.getElementUtils().getTypeElement(VECTOR_TYPE) != null;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   @Override
@@ -83,7 +110,7 @@ public final class GraftProcessor extends AbstractProcessor {
         read.problems().forEach(p -> report(p, model));
         return;
       }
-      write(compiler.apply(read.model()), model);
+      write(compiler.apply(read.model(), vectorVariant), model);
     } catch (GraftException e) {
       report(e, model);
     } catch (RuntimeException | LinkageError e) {

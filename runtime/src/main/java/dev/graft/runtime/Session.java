@@ -117,7 +117,7 @@ public final class Session implements AutoCloseable {
     pool = new ThreadPool(device.threads());
     try {
       kernels = KernelProvider.create(pool);
-      executor = model.newExecutor(kernels);
+      executor = ModelVariants.select(model, kernels).newExecutor(kernels);
     } catch (RuntimeException | Error e) {
       pool.close();
       throw e;

@@ -6,6 +6,7 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.graft.dsl.DType;
 import dev.graft.processor.ir.Dim;
@@ -34,6 +35,22 @@ import javax.lang.model.element.Modifier;
  * per kernel, an {@code Executor} whose straight-line entry methods call those kernels in
  * schedule order, and a typed {@code Facade} over a runtime {@code Session}. Output is
  * deterministic: the same graph gives byte-identical source.
+ *
+ * <p><b>The Vector API variant.</b> When asked to (the processor does so when the compiling javac
+ * can see the module {@code jdk.incubator.vector}, that is, when the build passes {@code
+ * --add-modules jdk.incubator.vector} to the compiler, unless {@code -Agraft.simd=false}), the
+ * class also holds the public nested class {@code Graft<Model>.Vector} (binary name {@code
+ * Graft<Model>$Vector}, {@value #VECTOR_CLASS}): another {@code CompiledModel} with the same spec,
+ * whose own {@code Executor} runs the same schedule and memory plan but calls Vector API versions
+ * of the fused elementwise kernels and matmul epilogues (see {@link KernelEmitter}). Every other
+ * kernel, the constants and the spec are the enclosing class's private members, which the nested
+ * class calls and reads directly (nestmates), so nothing is written twice but the loops that
+ * differ and the straight-line entry methods. The enclosing class never refers to the nested one:
+ * the runtime loads it by name, and only when it chose the Vector API kernel library, so the
+ * scalar class runs where {@code jdk.incubator.vector} does not exist (Android, plain JVMs). A
+ * nested class rather than a sibling {@code Graft<Model>Vector} cannot collide with the class
+ * generated for a model named {@code <Model>Vector}. Without the module nothing changes: the
+ * scalar class alone, no diagnostic.
  */
 public final class CodeGenerator {
   static final String RUNTIME = "dev.graft.runtime";
@@ -51,25 +68,44 @@ public final class CodeGenerator {
   /** Constants up to this many elements are array literals; larger ones are decoded from a string. */
   static final int LITERAL_CONSTANT_LIMIT = 16;
 
+  /** The simple name of the nested Vector API variant, loaded by the runtime as {@code Graft<Model>$Vector}. */
+  public static final String VECTOR_CLASS = "Vector";
+
+  static final ClassName VECTOR_SPECIES_OF_FLOAT = ClassName.get(Float.class);
+
   private final ModelGraph model;
   private final FusionPolicy policy;
+  private final boolean vectorVariant;
+  private final Map<String, String> vectorMethodNames = new LinkedHashMap<>(); // identity -> name
+  private final List<MethodSpec> vectorKernelMethods = new ArrayList<>();
   private final Map<Integer, Node> constants = new TreeMap<>();
   private final Map<String, String> methodNames = new LinkedHashMap<>(); // identity -> name
   private final List<MethodSpec> kernelMethods = new ArrayList<>();
   private int floatSlots;
   private int intSlots;
 
-  private CodeGenerator(ModelGraph model, FusionPolicy policy) {
+  private CodeGenerator(ModelGraph model, FusionPolicy policy, boolean vectorVariant) {
     this.model = model;
     this.policy = policy;
+    this.vectorVariant = vectorVariant;
   }
 
+  /** The scalar class alone. */
   public static GeneratedSource generate(ModelGraph model) {
-    return generate(model, FusionPolicy.DEFAULT);
+    return generate(model, FusionPolicy.DEFAULT, false);
   }
 
+  /** The scalar class alone. */
   public static GeneratedSource generate(ModelGraph model, FusionPolicy policy) {
-    return new CodeGenerator(model, policy).write();
+    return generate(model, policy, false);
+  }
+
+  /**
+   * @param vectorVariant whether to add the nested Vector API variant; only when the code will be
+   *     compiled with {@code jdk.incubator.vector} visible
+   */
+  public static GeneratedSource generate(ModelGraph model, FusionPolicy policy, boolean vectorVariant) {
+    return new CodeGenerator(model, policy, vectorVariant).write();
   }
 
   /** The schedules of every entry mode, in the order the generated class lists them. */
@@ -86,13 +122,27 @@ public final class CodeGenerator {
   private GeneratedSource write() {
     String name = model.generatedName();
     ClassName self = ClassName.get(model.packageName(), name);
-    KernelEmitter emitter = new KernelEmitter(model.symbols(), this::constantField);
+    KernelEmitter emitter = new KernelEmitter(model.symbols(), this::constantField, false);
     List<MethodSpec> entryMethods = new ArrayList<>();
-    for (EntrySchedule s : schedules(model, policy)) {
+    List<EntrySchedule> schedules = schedules(model, policy);
+    List<MemoryPlan> plans = new ArrayList<>();
+    for (EntrySchedule s : schedules) {
       MemoryPlan plan = MemoryPlanner.plan(s);
+      plans.add(plan);
       floatSlots = Math.max(floatSlots, plan.floatSlots().size());
       intSlots = Math.max(intSlots, plan.intSlots().size());
       entryMethods.addAll(new EntryWriter(model, s, plan, emitter, this).methods());
+    }
+    TypeSpec vectorType = null;
+    if (vectorVariant) {
+      // The same schedules and plans again: kernels without a vector body come out identical
+      // and resolve to the scalar methods written above.
+      KernelEmitter vectorEmitter = new KernelEmitter(model.symbols(), this::constantField, true);
+      List<MethodSpec> vectorEntryMethods = new ArrayList<>();
+      for (int i = 0; i < schedules.size(); i++) {
+        vectorEntryMethods.addAll(new EntryWriter(model, schedules.get(i), plans.get(i), vectorEmitter, this).methods());
+      }
+      vectorType = vectorVariant(vectorEntryMethods);
     }
 
     TypeSpec.Builder type = TypeSpec.classBuilder(name)
@@ -112,6 +162,7 @@ public final class CodeGenerator {
         .returns(MODEL_EXECUTOR).addParameter(KERNELS, "kernels").addStatement("return new Executor(kernels)").build());
     FacadeWriter.addTo(type, model, self);
     type.addType(executor(entryMethods));
+    if (vectorType != null) type.addType(vectorType);
     type.addMethods(kernelMethods);
     if (constants.values().stream().anyMatch(c -> c.attrs().realCount() > LITERAL_CONSTANT_LIMIT)) type.addMethod(unpack());
 
@@ -122,10 +173,17 @@ public final class CodeGenerator {
     return new GeneratedSource(model.packageName(), name, file.toString());
   }
 
-  /** The name of the kernel method for {@code m}, adding the method the first time. */
+  /**
+   * The name of the kernel method for {@code m}, adding the method the first time: to the
+   * enclosing class ({@code k0_...}), or for a Vector API body to the nested vector class
+   * ({@code v0_...}; a different prefix, so that a call from the nested class to a scalar kernel
+   * is never hidden by a vector method of the same name).
+   */
   String kernelMethod(KernelMethod m) {
-    return methodNames.computeIfAbsent(m.identity(), id -> {
-      String name = "k" + kernelMethods.size() + "_" + m.kernel().opSummary();
+    Map<String, String> names = m.vector() ? vectorMethodNames : methodNames;
+    List<MethodSpec> methods = m.vector() ? vectorKernelMethods : kernelMethods;
+    return names.computeIfAbsent(m.identity(), id -> {
+      String name = (m.vector() ? "v" : "k") + methods.size() + "_" + m.kernel().opSummary();
       MethodSpec.Builder b = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE, Modifier.STATIC)
           .addJavadoc("$L", m.javadoc());
       for (KernelMethod.Param p : m.params()) {
@@ -133,7 +191,7 @@ public final class CodeGenerator {
         else if (p instanceof KernelMethod.ArrayParam a) b.addParameter(a.ints() ? int[].class : float[].class, a.name());
         else b.addParameter(int.class, p.name());
       }
-      kernelMethods.add(b.addCode(m.body()).build());
+      methods.add(b.addCode(m.body()).build());
       return name;
     });
   }
@@ -174,6 +232,29 @@ public final class CodeGenerator {
         .addStatement("float[] values = new float[bytes.length / 4]")
         .addStatement("$T.wrap(bytes).order($T.LITTLE_ENDIAN).asFloatBuffer().get(values)", ByteBuffer.class, ByteOrder.class)
         .addStatement("return values").build();
+  }
+
+  /**
+   * The nested class {@value #VECTOR_CLASS}: the spec of the enclosing class, an executor over
+   * {@code vectorEntryMethods} and the vector kernels.
+   */
+  private TypeSpec vectorVariant(List<MethodSpec> vectorEntryMethods) {
+    return TypeSpec.classBuilder(VECTOR_CLASS)
+        .addJavadoc("The Vector API variant of the model: the same entry points, with the fused elementwise loops and matmul\n"
+            + "epilogues on {@code jdk.incubator.vector}; every other kernel is the enclosing class's. The runtime loads it\n"
+            + "by name, and only when it runs the Vector API kernel library; nothing else refers to it.\n")
+        .addModifiers(Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+        .addSuperinterface(COMPILED_MODEL)
+        .addField(FieldSpec.builder(ParameterizedTypeName.get(KernelEmitter.VECTOR_SPECIES, VECTOR_SPECIES_OF_FLOAT), "SPECIES",
+            Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer("$T.SPECIES_PREFERRED", KernelEmitter.FLOAT_VECTOR).build())
+        .addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PUBLIC).build())
+        .addMethod(MethodSpec.methodBuilder("spec").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+            .returns(MODEL_SPEC).addStatement("return SPEC").build())
+        .addMethod(MethodSpec.methodBuilder("newExecutor").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+            .returns(MODEL_EXECUTOR).addParameter(KERNELS, "kernels").addStatement("return new Executor(kernels)").build())
+        .addType(executor(vectorEntryMethods))
+        .addMethods(vectorKernelMethods)
+        .build();
   }
 
   private TypeSpec executor(List<MethodSpec> entryMethods) {

@@ -1,5 +1,6 @@
 package dev.graft.processor.codegen;
 
+import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import dev.graft.dsl.DType;
 import dev.graft.processor.ir.Dim;
@@ -10,6 +11,7 @@ import dev.graft.processor.schedule.FusionPolicy;
 import dev.graft.processor.schedule.Kernel;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -18,20 +20,44 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Writes the body of one kernel method. Elementwise code is plain scalar Java over float; it is
- * the seam where a Vector API variant of the same loops would plug in.
+ * Writes the body of one kernel method, in one of two variants.
+ *
+ * <p>Scalar (always): plain Java over {@code float}; the class that holds it never refers to the
+ * Vector API, so it runs everywhere, Android included.
+ *
+ * <p>Vector (when the compilation can see {@code jdk.incubator.vector}): fused elementwise loops
+ * and matmul epilogues get a {@code FloatVector} main loop over the innermost (contiguous) loop
+ * with {@code SPECIES_PREFERRED}, followed by a scalar tail that is the scalar variant's loop
+ * body (see {@link #vectorElementwise}). Every other kernel is emitted exactly as in the scalar
+ * variant, so {@link CodeGenerator} finds it already written and the vector class calls the
+ * scalar method. Only Vector API parts stable from JDK 17 to 25 are used: {@code float[]} loads
+ * and stores, lanewise arithmetic and math ({@code EXP}, {@code LOG}, {@code TANH}, {@code
+ * SQRT}, {@code POW}), {@code compare} and {@code blend}.
  */
 final class KernelEmitter {
+  static final ClassName FLOAT_VECTOR = ClassName.get("jdk.incubator.vector", "FloatVector");
+  static final ClassName VECTOR_OPERATORS = ClassName.get("jdk.incubator.vector", "VectorOperators");
+  static final ClassName VECTOR_SPECIES = ClassName.get("jdk.incubator.vector", "VectorSpecies");
+
+  /**
+   * A fixed innermost extent below this stays scalar in the vector variant: the vector loop would
+   * not run once with 128-bit vectors (4 floats), the narrowest the JDK offers on x86 and ARM.
+   */
+  static final int MIN_VECTOR_EXTENT = 4;
+
   private final List<String> symbolOrder;
   private final Function<Node, String> constantField;
+  private final boolean vector;
 
   /**
    * @param symbolOrder the model's symbols, which orders symbol parameters
    * @param constantField the static field holding a constant (registers the field)
+   * @param vector whether to write the Vector API variant of elementwise code
    */
-  KernelEmitter(List<String> symbolOrder, Function<Node, String> constantField) {
+  KernelEmitter(List<String> symbolOrder, Function<Node, String> constantField, boolean vector) {
     this.symbolOrder = symbolOrder;
     this.constantField = constantField;
+    this.vector = vector;
   }
 
   KernelMethod emit(Kernel k) {
@@ -53,13 +79,17 @@ final class KernelEmitter {
       if (symbols.contains(s)) params.add(new KernelMethod.SymbolParam(Names.symbol(s), s));
     }
     CodeBlock.Builder body = CodeBlock.builder();
+    boolean vectorBody = vector && vectorizes(k, arrays);
     switch (k.kind()) {
-      case ELEMENTWISE -> elementwise(body, k, arrays, null);
-      case MATMUL -> matmul(body, k, arrays);
+      case ELEMENTWISE -> {
+        if (vectorBody) vectorElementwise(body, k, arrays, null);
+        else elementwise(body, k, arrays, null);
+      }
+      case MATMUL -> matmul(body, k, arrays, vectorBody);
       case LIBRARY -> library(body, k.root(), arrays);
       case LAYOUT -> layout(body, k.root(), arrays);
     }
-    return new KernelMethod(k, params, javadoc(k), body.build());
+    return new KernelMethod(k, params, javadoc(k, vectorBody), body.build(), vectorBody);
   }
 
   private static void collectSymbols(Node n, Set<String> out) {
@@ -71,7 +101,7 @@ final class KernelEmitter {
     if (n.attrs().dim() != null) out.addAll(n.attrs().dim().symbols());
   }
 
-  private static String javadoc(Kernel k) {
+  private static String javadoc(Kernel k, boolean vectorBody) {
     StringBuilder b = new StringBuilder();
     b.append(switch (k.kind()) {
       case ELEMENTWISE -> k.members().size() > 1 ? "Fused elementwise loop" : "Elementwise loop";
@@ -79,6 +109,7 @@ final class KernelEmitter {
       case LIBRARY -> "Kernel library call";
       case LAYOUT -> "Generated copy";
     });
+    if (vectorBody) b.append(" (Vector API main loop, scalar tail)");
     b.append(" computing ").append(k.root().shape()).append(":\n<ul>\n");
     for (Node m : k.members()) {
       b.append("<li>%").append(m.id()).append(" = ").append(m.op().name().toLowerCase(Locale.ROOT)).append('(');
@@ -109,21 +140,29 @@ final class KernelEmitter {
 
   // ---- elementwise
 
+  /** An operand that elementwise code reads, loaded at loop depth {@code depth} (0: before the loops). */
+  private record Load(Node node, String array, int depth, String index, boolean full) {}
+
   /**
-   * A loop over the root's shape. Axes of extent 1 are dropped and neighbouring axes along
-   * which every operand either varies or is broadcast are merged, so the common cases are one
-   * or two loops; each operand is loaded in the outermost loop where it changes.
-   *
-   * @param inPlace for a matmul epilogue: the product, already in {@code out}
+   * The loops of an elementwise kernel. Axes of extent 1 are dropped and neighbouring axes along
+   * which every operand either varies or is broadcast are merged, so the common cases are one or
+   * two loops; each operand is loaded in the outermost loop where it changes.
    */
-  private void elementwise(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, Node inPlace) {
-    Node root = k.root();
-    Node uniform = uniformValue(root);
-    if (uniform != null && inPlace == null) {
-      body.addStatement("$T.fill(out, 0, $L, $L)", java.util.Arrays.class, size(root.shape()), Names.floatLiteral(uniform.attrs().realAt(0)));
-      return;
+  private record LoopNest(List<Dim> extents, List<Load> loads, Set<Node> counts) {
+    int levels() {
+      return extents.size();
     }
-    Shape shape = root.shape();
+
+    /** Operands that change along the innermost loop: vectors in a Vector API body. */
+    Set<Node> innermost() {
+      Set<Node> out = new HashSet<>();
+      for (Load l : loads) if (l.depth() == levels() && levels() > 0) out.add(l.node());
+      return out;
+    }
+  }
+
+  private LoopNest loopNest(Kernel k, Map<Node, String> arrays) {
+    Shape shape = k.root().shape();
     List<Node> reads = new ArrayList<>();
     for (Node o : k.operands()) if (arrays.containsKey(o) && isReadElementwise(o, k)) reads.add(o);
 
@@ -147,10 +186,8 @@ final class KernelEmitter {
       }
     }
     int levels = extents.size();
-    for (int l = 0; l < levels; l++) body.addStatement("int n$L = $L", l, dim(extents.get(l)));
     // Operands' indices and the level at which each is loaded.
-    List<List<String>> loadsAtLevel = new ArrayList<>();
-    for (int l = 0; l <= levels; l++) loadsAtLevel.add(new ArrayList<>());
+    List<Load> loads = new ArrayList<>();
     for (int j = 0; j < reads.size(); j++) {
       int innermost = -1;
       List<String> terms = new ArrayList<>();
@@ -165,9 +202,8 @@ final class KernelEmitter {
         for (int m = l + 1; m < levels; m++) if (varies.get(m)[j]) stride.add("n" + m);
         terms.add(stride.isEmpty() ? "i" + l : "i" + l + " * " + String.join(" * ", stride));
       }
-      String index = innermost < 0 ? "0" : full && levels > 1 ? "o" : String.join(" + ", terms);
       Node o = reads.get(j);
-      loadsAtLevel.get(innermost + 1).add("float x" + o.id() + " = " + arrays.get(o) + "[" + index + "]");
+      loads.add(new Load(o, arrays.get(o), innermost + 1, innermost < 0 ? "0" : String.join(" + ", terms), full && levels > 1));
     }
     // Inline scalars computed once.
     Set<Node> counts = new java.util.TreeSet<>(java.util.Comparator.comparingInt(Node::id));
@@ -178,21 +214,189 @@ final class KernelEmitter {
         if (in.op() == Op.COUNT) counts.add(in);
       }
     }
-    for (Node c : counts) body.addStatement("float c$L = (float) ($L)", c.id(), countExpression(c));
-    for (String s : loadsAtLevel.get(0)) body.addStatement("$L", s);
+    return new LoopNest(extents, loads, counts);
+  }
+
+  /** Sizes, inline scalars and the loads before any loop, shared by both variants. */
+  private static void prologue(CodeBlock.Builder body, LoopNest nest) {
+    for (int l = 0; l < nest.levels(); l++) body.addStatement("int n$L = $L", l, dim(nest.extents().get(l)));
+    for (Node c : nest.counts()) body.addStatement("float c$L = (float) ($L)", c.id(), countExpression(c));
+    loadScalars(body, nest, 0, null);
+    if (nest.levels() > 1) body.addStatement("int o = 0");
+  }
+
+  /** {@code float x = in[index]} for the operands loaded at {@code depth}. */
+  private static void loadScalars(CodeBlock.Builder body, LoopNest nest, int depth, String fullIndex) {
+    for (Load l : nest.loads()) {
+      if (l.depth() != depth) continue;
+      String index = l.full() ? fullIndex : l.index();
+      body.addStatement("$L", "float x" + l.node().id() + " = " + l.array() + "[" + index + "]");
+    }
+  }
+
+  /**
+   * A loop over the root's shape (see {@link LoopNest}).
+   *
+   * @param inPlace for a matmul epilogue: the product, already in {@code out}
+   */
+  private void elementwise(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, Node inPlace) {
+    Node root = k.root();
+    Node uniform = uniformValue(root);
+    if (uniform != null && inPlace == null) {
+      body.addStatement("$T.fill(out, 0, $L, $L)", java.util.Arrays.class, size(root.shape()), Names.floatLiteral(uniform.attrs().realAt(0)));
+      return;
+    }
+    LoopNest nest = loopNest(k, arrays);
+    int levels = nest.levels();
+    prologue(body, nest);
     String outIndex = levels == 0 ? "0" : levels == 1 ? "i0" : "o";
-    if (levels > 1) body.addStatement("int o = 0");
     for (int l = 0; l < levels; l++) {
       body.beginControlFlow("for (int i$L = 0; i$L < n$L; i$L++)", l, l, l, l);
-      for (String s : loadsAtLevel.get(l + 1)) body.addStatement("$L", s);
+      loadScalars(body, nest, l + 1, "o");
     }
+    scalarMembers(body, k, inPlace, outIndex);
+    if (levels > 1) body.addStatement("o++");
+    for (int l = 0; l < levels; l++) body.endControlFlow();
+  }
+
+  private void scalarMembers(CodeBlock.Builder body, Kernel k, Node inPlace, String outIndex) {
     for (Node m : k.members()) {
       String value = m == inPlace ? "out[" + outIndex + "]" : expression(m, k, outIndex);
       body.addStatement("float v$L = $L", m.id(), value);
     }
-    body.addStatement("out[$L] = v$L", outIndex, root.id());
-    if (levels > 1) body.addStatement("o++");
-    for (int l = 0; l < levels; l++) body.endControlFlow();
+    body.addStatement("out[$L] = v$L", outIndex, k.root().id());
+  }
+
+  // ---- elementwise on the Vector API
+
+  /**
+   * Whether the vector variant gives {@code k} a Vector API body; other kernels (library calls,
+   * layout copies, plain products, fills, loops with no axis or a short fixed innermost axis)
+   * keep the scalar method, which the vector class calls.
+   */
+  private boolean vectorizes(Kernel k, Map<Node, String> arrays) {
+    if (k.kind() == Kernel.Kind.ELEMENTWISE) {
+      if (uniformValue(k.root()) != null) return false;
+    } else if (k.kind() != Kernel.Kind.MATMUL || k.members().size() == 1) {
+      return false;
+    }
+    LoopNest nest = loopNest(k, arrays);
+    if (nest.levels() == 0) return false;
+    Dim inner = nest.extents().get(nest.levels() - 1);
+    return !inner.isFixed() || inner.value() >= MIN_VECTOR_EXTENT;
+  }
+
+  /**
+   * The loops of {@link #elementwise} with the innermost one split into a Vector API main loop
+   * ({@code SPECIES.length()} elements a step) and a scalar tail that computes exactly what the
+   * scalar variant does. Inside the main loop, operands that change along the innermost axis are
+   * {@code FloatVector} loads; operands loaded in outer loops, counts and literals stay
+   * {@code float} and enter vector operations through the scalar overloads ({@code v.add(x)}) or
+   * {@code FloatVector.broadcast}; members computed only from those stay scalar. Vectors live
+   * only in locals of one iteration.
+   */
+  private void vectorElementwise(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, Node inPlace) {
+    LoopNest nest = loopNest(k, arrays);
+    int levels = nest.levels();
+    int last = levels - 1;
+    prologue(body, nest);
+    for (int l = 0; l < last; l++) {
+      body.beginControlFlow("for (int i$L = 0; i$L < n$L; i$L++)", l, l, l, l);
+      loadScalars(body, nest, l + 1, null);
+    }
+    String lane = levels == 1 ? "i0" : "o + i" + last;
+    Set<Node> vectors = nest.innermost();
+    body.addStatement("int i$L = 0", last);
+    body.addStatement("int u$L = SPECIES.loopBound(n$L)", last, last);
+    body.beginControlFlow("for (; i$L < u$L; i$L += SPECIES.length())", last, last, last);
+    for (Load l : nest.loads()) {
+      if (l.depth() != levels) continue;
+      body.addStatement("$T x$L = $T.fromArray(SPECIES, $L, $L)", FLOAT_VECTOR, l.node().id(), FLOAT_VECTOR, l.array(),
+          l.full() ? lane : l.index());
+    }
+    for (Node m : k.members()) {
+      CodeBlock value;
+      if (m == inPlace) {
+        value = CodeBlock.of("$T.fromArray(SPECIES, out, $L)", FLOAT_VECTOR, lane);
+        vectors.add(m);
+      } else {
+        value = vectorExpression(m, k, lane, vectors);
+      }
+      if (vectors.contains(m)) body.addStatement("$T v$L = $L", FLOAT_VECTOR, m.id(), value);
+      else body.addStatement("float v$L = $L", m.id(), value);
+    }
+    Node root = k.root();
+    if (vectors.contains(root)) body.addStatement("v$L.intoArray(out, $L)", root.id(), lane);
+    else body.addStatement("$T.broadcast(SPECIES, v$L).intoArray(out, $L)", FLOAT_VECTOR, root.id(), lane);
+    body.endControlFlow();
+    body.beginControlFlow("for (; i$L < n$L; i$L++)", last, last, last);
+    loadScalars(body, nest, levels, lane);
+    scalarMembers(body, k, inPlace, lane);
+    body.endControlFlow();
+    if (levels > 1) body.addStatement("o += n$L", last);
+    for (int l = 0; l < last; l++) body.endControlFlow();
+  }
+
+  /**
+   * An elementwise member inside the vector main loop: a {@code FloatVector} expression when an
+   * input is a vector (and then {@code m} is added to {@code vectors}), else the scalar one.
+   */
+  private CodeBlock vectorExpression(Node m, Kernel k, String lane, Set<Node> vectors) {
+    if (m.op() == Op.CONSTANT && !Kernel.isInlineScalar(m)) {
+      vectors.add(m);
+      return CodeBlock.of("$T.fromArray(SPECIES, $L, $L)", FLOAT_VECTOR, constantField.apply(m), lane);
+    }
+    if (m.op() == Op.CONSTANT || m.op() == Op.COUNT) return CodeBlock.of("$L", expression(m, k, lane));
+    String a = operand(m.input(0), k);
+    boolean av = vectors.contains(m.input(0));
+    boolean unary = m.op().kind() == Op.Kind.UNARY || m.op() == Op.BROADCAST_TO;
+    String b = unary ? null : operand(m.input(1), k);
+    boolean bv = !unary && vectors.contains(m.input(1));
+    if (!av && !bv) return CodeBlock.of("$L", expression(m, k, lane));
+    vectors.add(m);
+    if (unary) {
+      return switch (m.op()) {
+        case BROADCAST_TO -> CodeBlock.of("$L", a);
+        case NEG -> CodeBlock.of("$L.neg()", a);
+        case SQUARE -> CodeBlock.of("$L.mul($L)", a, a);
+        case SQRT -> CodeBlock.of("$L.sqrt()", a);
+        case EXP, LOG, TANH -> CodeBlock.of("$L.lanewise($T.$L)", a, VECTOR_OPERATORS, m.op().name());
+        case SIGMOID -> CodeBlock.of("$T.broadcast(SPECIES, 1f).div($L.neg().lanewise($T.EXP).add(1f))", FLOAT_VECTOR, a,
+            VECTOR_OPERATORS);
+        case RELU -> CodeBlock.of("$L.max(0f)", a);
+        case ABS -> CodeBlock.of("$L.abs()", a);
+        case SIGN -> CodeBlock.of("$L.blend(1f, $L.compare($T.GT, 0f)).blend(-1f, $L.compare($T.LT, 0f))", a, a, VECTOR_OPERATORS, a,
+            VECTOR_OPERATORS);
+        case POW -> vectorPow(a, m.attrs().realAt(0));
+        case CLIP -> CodeBlock.of("$L.max($L).min($L)", a, Names.floatLiteral(m.attrs().realAt(0)), Names.floatLiteral(m.attrs().realAt(1)));
+        case INSIDE -> CodeBlock.of("$T.zero(SPECIES).blend(1f, $L.compare($T.GT, $L).and($L.compare($T.LT, $L)))", FLOAT_VECTOR, a,
+            VECTOR_OPERATORS, Names.floatLiteral(m.attrs().realAt(0)), a, VECTOR_OPERATORS, Names.floatLiteral(m.attrs().realAt(1)));
+        default -> throw new IllegalStateException("not elementwise: " + m);
+      };
+    }
+    // A scalar first operand: commutative ops swap, the others broadcast it.
+    String first = av ? a : b;
+    String second = av ? b : a;
+    CodeBlock left = av ? CodeBlock.of("$L", a) : CodeBlock.of("$T.broadcast(SPECIES, $L)", FLOAT_VECTOR, a);
+    return switch (m.op()) {
+      case ADD -> CodeBlock.of("$L.add($L)", first, second);
+      case MUL -> CodeBlock.of("$L.mul($L)", first, second);
+      case MINIMUM -> CodeBlock.of("$L.min($L)", first, second);
+      case MAXIMUM -> CodeBlock.of("$L.max($L)", first, second);
+      case SUB -> CodeBlock.of("$L.sub($L)", left, b);
+      case DIV -> CodeBlock.of("$L.div($L)", left, b);
+      case GREATER -> CodeBlock.of("$T.zero(SPECIES).blend(1f, $L.compare($T.$L, $L))", FLOAT_VECTOR, first, VECTOR_OPERATORS,
+          av ? "GT" : "LT", second);
+      case EQUAL -> CodeBlock.of("$T.zero(SPECIES).blend(1f, $L.compare($T.EQ, $L))", FLOAT_VECTOR, first, VECTOR_OPERATORS, second);
+      default -> throw new IllegalStateException("not elementwise: " + m);
+    };
+  }
+
+  private static CodeBlock vectorPow(String a, double exponent) {
+    if (exponent == 2) return CodeBlock.of("$L.mul($L)", a, a);
+    if (exponent == 1) return CodeBlock.of("$L", a);
+    if (exponent == 0.5) return CodeBlock.of("$L.sqrt()", a);
+    return CodeBlock.of("$L.pow($L)", a, Names.floatLiteral(exponent));
   }
 
   private static boolean isReadElementwise(Node operand, Kernel k) {
@@ -276,7 +480,7 @@ final class KernelEmitter {
 
   // ---- matmul
 
-  private void matmul(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays) {
+  private void matmul(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, boolean vectorEpilogue) {
     Node mm = k.matmul();
     Node a = mm.input(0);
     Node b = mm.input(1);
@@ -301,7 +505,8 @@ final class KernelEmitter {
     }
     if (k.members().size() > 1) {
       body.add("// epilogue, in place\n");
-      elementwise(body, k, arrays, mm);
+      if (vectorEpilogue) vectorElementwise(body, k, arrays, mm);
+      else elementwise(body, k, arrays, mm);
     }
   }
 

@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * A kernel's generated method before it is named: its parameters (what a call passes) and body.
- * Two kernels with equal parameters, docs and bodies share one method.
+ * Two kernels with equal parameters, docs and bodies share one method. {@code vector} marks a
+ * body that uses the Vector API, which only the vector class may hold.
  */
-record KernelMethod(Kernel kernel, List<Param> params, String javadoc, CodeBlock body) {
+record KernelMethod(Kernel kernel, List<Param> params, String javadoc, CodeBlock body, boolean vector) {
   /** One parameter: the kernel library, an array (an operand, or the output), or a symbol. */
   sealed interface Param {
     String name();

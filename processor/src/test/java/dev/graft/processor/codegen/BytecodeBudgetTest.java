@@ -19,7 +19,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Every generated method stays far below HotSpot's 8000-byte compilation limit, even for large models. */
+/**
+ * Every generated method, in the scalar class and in its Vector API variant, stays far below
+ * HotSpot's 8000-byte compilation limit, even for large models.
+ */
 class BytecodeBudgetTest {
   static final int LIMIT = 8000;
 
@@ -31,7 +34,8 @@ class BytecodeBudgetTest {
     int max = 0;
     String where = "";
     for (ModelGraph m : models) {
-      Harness.Compiled c = Harness.compile(m, FusionPolicy.DEFAULT);
+      Harness.Compiled c = Harness.compile(m, FusionPolicy.DEFAULT, true);
+      assertTrue(c.classFiles().keySet().stream().anyMatch(n -> n.endsWith("$" + CodeGenerator.VECTOR_CLASS)), "no vector variant");
       for (Map.Entry<String, byte[]> f : c.classFiles().entrySet()) {
         for (Map.Entry<String, Integer> method : ClassFileMethods.codeLengths(f.getValue()).entrySet()) {
           if (method.getValue() > max) {

@@ -2,6 +2,7 @@ package dev.graft.processor.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.graft.processor.schedule.FusionPolicy;
 import org.junit.jupiter.api.Test;
 
 /** Same graph, byte-identical source: generating twice, and from two separately built equal graphs. */
@@ -10,6 +11,8 @@ class DeterminismTest {
   void generatingTwiceGivesTheSameSource() {
     var model = DifferentialTest.mlp();
     assertEquals(CodeGenerator.generate(model).source(), CodeGenerator.generate(model).source());
+    assertEquals(CodeGenerator.generate(model, FusionPolicy.DEFAULT, true).source(),
+        CodeGenerator.generate(model, FusionPolicy.DEFAULT, true).source());
   }
 
   @Test
@@ -18,6 +21,8 @@ class DeterminismTest {
     assertEquals(CodeGenerator.generate(DifferentialTest.reductions()).source(), CodeGenerator.generate(DifferentialTest.reductions()).source());
     for (int seed = 0; seed < 5; seed++) {
       assertEquals(CodeGenerator.generate(RandomModels.build(seed)).source(), CodeGenerator.generate(RandomModels.build(seed)).source());
+      assertEquals(CodeGenerator.generate(RandomModels.build(seed), FusionPolicy.DEFAULT, true).source(),
+          CodeGenerator.generate(RandomModels.build(seed), FusionPolicy.DEFAULT, true).source());
     }
   }
 }

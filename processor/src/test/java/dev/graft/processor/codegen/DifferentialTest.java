@@ -2,6 +2,7 @@ package dev.graft.processor.codegen;
 
 import static dev.graft.processor.codegen.Harness.input;
 import static dev.graft.processor.codegen.Harness.variable;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.dsl.DType;
 import dev.graft.processor.autodiff.Autodiff;
@@ -31,10 +32,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Generated kernels against the unfused double-precision {@code Interpreter} on the same IR:
  * every entry, forward only and (for losses) forward with gradients, with the symbolic batch
  * bound to several values in one executor (so workspaces grow and are reused), fused and unfused.
+ * The Vector API variant is checked against both the interpreter and the scalar variant, with
+ * sizes below, at and off multiples of the vector width so that main loops and tails both run.
  */
 class DifferentialTest {
   static final double TOLERANCE = 2e-3;
   static final int[] BATCHES = {3, 1, 8, 5};
+  /** With {@code n = batch + 2}: 5, 3, 10, 39 and 66 wide, 15 to 4224 elements. */
+  static final int[] VECTOR_BATCHES = {3, 1, 8, 37, 64};
+  /** Vector and scalar variants differ only by the rounding of vector transcendentals. */
+  static final double VARIANT_TOLERANCE = 1e-4;
 
   static Stream<Arguments> models() {
     List<Arguments> l = new ArrayList<>();
@@ -60,6 +67,44 @@ class DifferentialTest {
   @MethodSource("models")
   void unfusedMatchesInterpreter(String name, ModelGraph model) {
     check(model, FusionPolicy.NONE);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void vectorVariantMatchesInterpreterAndScalar(String name, ModelGraph model) {
+    checkVector(model, FusionPolicy.DEFAULT);
+  }
+
+  /** Runs the scalar and the Vector API variant of {@code model} against the interpreter and each other. */
+  static void checkVector(ModelGraph model, FusionPolicy policy) {
+    assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+        "run the tests with --add-modules jdk.incubator.vector (processor/pom.xml sets it for surefire)");
+    Verifier.verify(model);
+    Harness.Compiled c = Harness.compile(model, policy, true);
+    ModelExecutor scalar = c.model().newExecutor(new ScalarKernels(Harness.POOL));
+    ModelExecutor vector = c.vector().newExecutor(new ScalarKernels(Harness.POOL));
+    for (int batch : VECTOR_BATCHES) {
+      Harness.Feeds feeds = new Harness.Feeds(model, Harness.dims("batch", batch, "n", batch + 2), batch * 17L, 5);
+      for (int e = 0; e < model.entries().size(); e++) {
+        ModelGraph.Entry entry = model.entries().get(e);
+        List<Boolean> modes = entry.gradients().isEmpty() ? List.of(false) : List.of(false, true);
+        for (boolean grads : modes) {
+          List<float[]> actual = Harness.run(vector, model, e, feeds, grads);
+          List<float[]> scalarValues = Harness.run(scalar, model, e, feeds, grads);
+          List<DoubleArray> expected = Harness.reference(model, e, feeds, grads);
+          for (int i = 0; i < expected.size(); i++) {
+            String what = "vector variant: " + entry.name() + (grads ? " with gradients" : "") + (i == 0 ? " result"
+                : " gradient of " + model.trainableVariables().get(i - 1).name()) + " at batch " + batch + " in\n"
+                + Harness.numbered(c.source().source());
+            Harness.assertClose(what, expected.get(i), actual.get(i), TOLERANCE);
+            double[] s = new double[scalarValues.get(i).length];
+            for (int j = 0; j < s.length; j++) s[j] = scalarValues.get(i)[j];
+            Harness.assertClose(what + "\ncompared with the scalar variant", DoubleArray.of(s, s.length), actual.get(i),
+                VARIANT_TOLERANCE);
+          }
+        }
+      }
+    }
   }
 
   static void check(ModelGraph model, FusionPolicy policy) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.processor.ir.ModelGraph;
+import dev.graft.processor.schedule.FusionPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,20 +17,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The generated source of small models, compared exactly with files under
- * {@code src/test/resources/golden}. After an intended change, regenerate them with
- * {@code -Dgraft.updateGolden=true} and review the diff.
+ * {@code src/test/resources/golden}: the scalar class alone, and for two models the class with
+ * its Vector API variant ({@code <name>.vector.java.txt}). After an intended change, regenerate
+ * them with {@code -Dgraft.updateGolden=true} and review the diff.
  */
 class GoldenTest {
   static Stream<Arguments> models() {
-    return Stream.of(Arguments.of(Models.softmaxRegression()), Arguments.of(Models.elementwise()),
-        Arguments.of(DifferentialTest.mlp()));
+    return Stream.of(Arguments.of(Models.softmaxRegression(), false), Arguments.of(Models.elementwise(), false),
+        Arguments.of(DifferentialTest.mlp(), false), Arguments.of(Models.elementwise(), true),
+        Arguments.of(DifferentialTest.mlp(), true));
   }
 
   @ParameterizedTest
   @MethodSource("models")
-  void generatedSourceMatchesGolden(ModelGraph model) throws IOException {
-    GeneratedSource src = CodeGenerator.generate(model);
-    String file = src.simpleName() + ".java.txt";
+  void generatedSourceMatchesGolden(ModelGraph model, boolean vector) throws IOException {
+    GeneratedSource src = CodeGenerator.generate(model, FusionPolicy.DEFAULT, vector);
+    String file = src.simpleName() + (vector ? ".vector" : "") + ".java.txt";
     if (Boolean.getBoolean("graft.updateGolden")) {
       Path dir = Path.of("src/test/resources/golden");
       Files.createDirectories(dir);

@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import javax.tools.Diagnostic;
+import javax.tools.JavaFileObject;
 
 /** Compiles generated models in memory and runs them against the reference interpreter. */
 final class Harness {
@@ -30,16 +32,45 @@ final class Harness {
 
   static final ThreadPool POOL = new ThreadPool(1);
 
-  record Compiled(GeneratedSource source, CompiledModel model, Map<String, byte[]> classFiles) {}
+  /** javac's warning that a compilation uses an incubator module, which no flag turns off. */
+  static final String INCUBATING_WARNING = "compiler.warn.incubating.modules";
+
+  /**
+   * A compiled generated class, and its nested Vector API variant when it was generated.
+   *
+   * @param vector the {@code $Vector} class, or null
+   */
+  record Compiled(GeneratedSource source, CompiledModel model, CompiledModel vector, Map<String, byte[]> classFiles) {}
 
   static Compiled compile(ModelGraph model, FusionPolicy policy) {
-    GeneratedSource src = CodeGenerator.generate(model, policy);
-    InMemoryCompiler.Result r = InMemoryCompiler.create().withOptions("-Xlint:all", "-Werror")
-        .compile(src.qualifiedName(), src.source());
+    return compile(model, policy, false);
+  }
+
+  /**
+   * Generates and compiles {@code model}; with {@code vector}, also its Vector API variant, compiled
+   * with {@code --add-modules jdk.incubator.vector} and no warning but javac's incubator notice.
+   */
+  static Compiled compile(ModelGraph model, FusionPolicy policy, boolean vector) {
+    GeneratedSource src = CodeGenerator.generate(model, policy, vector);
+    InMemoryCompiler compiler = vector
+        ? InMemoryCompiler.create().withOptions("--add-modules", "jdk.incubator.vector", "-Xlint:all")
+        : InMemoryCompiler.create().withOptions("-Xlint:all", "-Werror");
+    InMemoryCompiler.Result r = compiler.compile(src.qualifiedName(), src.source());
     if (!r.success()) fail("generated source does not compile:\n" + r.describe() + "\n" + numbered(src.source()));
+    for (Diagnostic<? extends JavaFileObject> d : r.diagnostics()) {
+      if (d.getKind() != Diagnostic.Kind.NOTE && !INCUBATING_WARNING.equals(d.getCode())) {
+        fail("generated source compiles with a warning:\n" + r.describe() + "\n" + numbered(src.source()));
+      }
+    }
     try {
-      Class<?> c = r.classLoader().loadClass(src.qualifiedName());
-      return new Compiled(src, (CompiledModel) c.getConstructor().newInstance(), r.classFiles());
+      ClassLoader loader = r.classLoader();
+      CompiledModel scalar = (CompiledModel) loader.loadClass(src.qualifiedName()).getConstructor().newInstance();
+      CompiledModel vectorVariant = null;
+      if (vector) {
+        String name = src.qualifiedName() + "$" + CodeGenerator.VECTOR_CLASS;
+        vectorVariant = (CompiledModel) loader.loadClass(name).getConstructor().newInstance();
+      }
+      return new Compiled(src, scalar, vectorVariant, r.classFiles());
     } catch (ReflectiveOperationException e) {
       throw new AssertionError(e);
     }

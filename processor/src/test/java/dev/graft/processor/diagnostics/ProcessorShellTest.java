@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.processor.GraftProcessor;
+import dev.graft.processor.codegen.CodeGenerator;
 import dev.graft.processor.codegen.GeneratedSource;
 import dev.graft.processor.diag.GraftException;
 import dev.graft.processor.diag.Message;
+import dev.graft.processor.testing.InMemoryCompiler;
 import java.util.Locale;
 import java.util.Set;
 import javax.annotation.processing.AbstractProcessor;
@@ -55,6 +57,22 @@ class ProcessorShellTest {
     assertTrue(d.result.success(), d.result.describe());
     assertTrue(d.result.generatedSources().containsKey("demo.GraftNet"), d.result.generatedSources().keySet()::toString);
     assertTrue(d.result.classFiles().containsKey("demo.GraftNet"));
+  }
+
+  @Test
+  void theVectorVariantIsGeneratedOnlyWhenJavacSeesTheVectorModule() {
+    assertEquals(false, hasVectorVariant());
+    assertEquals(true, hasVectorVariant("--add-modules", "jdk.incubator.vector"));
+    assertEquals(false, hasVectorVariant("--add-modules", "jdk.incubator.vector", "-A" + GraftProcessor.SIMD_OPTION + "=false"));
+  }
+
+  /** Compiles the valid model with the real processor and {@code options}; fails unless it compiles cleanly. */
+  private static boolean hasVectorVariant(String... options) {
+    var r = InMemoryCompiler.create().withProcessors(new GraftProcessor()).withOptions(options)
+        .compile("demo.Net", Diagnosed.HEADER + VALID);
+    assertTrue(r.success() && r.errors().isEmpty(), r.describe());
+    assertTrue(r.classFiles().containsKey("demo.GraftNet"), r.classFiles().keySet()::toString);
+    return r.classFiles().containsKey("demo.GraftNet$" + CodeGenerator.VECTOR_CLASS);
   }
 
   @Test
