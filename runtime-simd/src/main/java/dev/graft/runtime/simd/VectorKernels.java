@@ -17,9 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * it directly from code that must run without {@code --add-modules jdk.incubator.vector}.
  *
  * <p>GEMM packs op(B) once into panels of {@code 2·lanes} columns (k-blocked; on the pool when B
- * is large), then each row block packs its op(A) slice into groups of five rows and runs a
+ * is large), then each row block packs its op(A) slice into groups of MR rows and runs a
  * 5×2-vector register-tiled micro-kernel (a broadcast element of A times a vector of B, fused
- * into ten accumulators). Both transposes are absorbed by the packing routines, so all four
+ * into ten accumulators; 4×2 on JDKs after 17, see {@link #MR}). Both transposes are absorbed by the packing routines, so all four
  * layouts run the same micro-kernel. Row blocks (or column panels, when there are few rows) go
  * to the thread pool when m·n·k is large. Small products and single rows take a direct path
  * without packing. Packing buffers are per thread and reused across calls.
@@ -28,12 +28,15 @@ public final class VectorKernels implements Kernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
   /**
-   * Rows of the micro-kernel tile. Five rows × two vectors is ten accumulators and two B vectors,
-   * which leaves four of AVX2's sixteen vector registers for the broadcasts: C2's scheduler
-   * hoists up to three broadcasts at once, and with a 6×2 tile (twelve accumulators) that spilled
-   * an accumulator to the stack inside the loop and halved the speed.
+   * Rows of the micro-kernel tile (5 or 4; the tile is MR rows × two vectors). The limit is C2's
+   * instruction scheduler, which hoists the k step's A broadcasts to the top of the loop body:
+   * JDK 17 hoists up to three, so five rows (ten accumulators, two B vectors, three broadcasts)
+   * fit AVX2's sixteen vector registers, while a 6×2 tile spilled an accumulator to the stack
+   * inside the loop and ran at half speed. JDK 25 hoists all of them, and 5×2 spills there too
+   * (31 against 73 GFLOP/s at n=512), so newer JDKs get 4×2 (eight accumulators, two B vectors,
+   * four broadcasts), which measured 20% slower than 5×2 on JDK 17.
    */
-  private static final int MR = 5;
+  private static final int MR = Runtime.version().feature() <= 17 ? 5 : 4;
   /**
    * Floats per k step in a packed A panel (MR values, the rest unused). A power of two keeps the
    * index {@code p * AS} a shift, which C2's range-check elimination recognizes, so the loop has
@@ -49,8 +52,11 @@ public final class VectorKernels implements Kernels {
   private static final int MC = 24 * MR;
   /** m·n·k below which the unpacked direct path is used. */
   private static final long SMALL_GEMM = 1L << 15;
-  /** m·n·k at or above which row blocks go to the pool. */
-  private static final long PARALLEL_GEMM = 1L << 18;
+  /**
+   * m·n·k at or above which row blocks go to the pool (n ≈ 80 for a square product, ≈ 15 µs on
+   * one thread): a parallelFor hand-off to a parked worker costs ≈ 10–15 µs on a 2-vCPU VM.
+   */
+  private static final long PARALLEL_GEMM = 1L << 19;
   /** k·n at or above which B is packed by the pool too. */
   private static final long PARALLEL_PACK = 1L << 17;
   /** Row (or column-panel) tasks per pool thread in a parallel GEMM. */
@@ -246,15 +252,15 @@ public final class VectorKernels implements Kernels {
             int cTile = cOff + r0 * n + j0;
             if (narrow) {
               if (h == MR && w == L) {
-                kernel5x1(pa, paOff, pb, pbOff, kc, c, cTile, n, add);
+                kernelNarrow(pa, paOff, pb, pbOff, kc, c, cTile, n, add);
               } else {
-                kernel5x1(pa, paOff, pb, pbOff, kc, tile, 0, L, false);
+                kernelNarrow(pa, paOff, pb, pbOff, kc, tile, 0, L, false);
                 copyTile(tile, L, c, cTile, n, h, w, add);
               }
             } else if (h == MR && w == NR) {
-              kernel5x2(pa, paOff, pb, pbOff, kc, c, cTile, n, add);
+              kernelWide(pa, paOff, pb, pbOff, kc, c, cTile, n, add);
             } else {
-              kernel5x2(pa, paOff, pb, pbOff, kc, tile, 0, NR, false);
+              kernelWide(pa, paOff, pb, pbOff, kc, tile, 0, NR, false);
               copyTile(tile, NR, c, cTile, n, h, w, add);
             }
           }
@@ -314,6 +320,26 @@ public final class VectorKernels implements Kernels {
       } else {
         System.arraycopy(tile, t, c, o, w);
       }
+    }
+  }
+
+  /** The MR×2-vector micro-kernel; MR is a constant, so C2 keeps one branch. */
+  private static void kernelWide(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
+    if (MR == 5) {
+      kernel5x2(a, ao, b, bo, kc, c, co, ldc, add);
+    } else {
+      kernel4x2(a, ao, b, bo, kc, c, co, ldc, add);
+    }
+  }
+
+  /** The MR×1-vector micro-kernel for a narrow last panel. */
+  private static void kernelNarrow(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
+    if (MR == 5) {
+      kernel5x1(a, ao, b, bo, kc, c, co, ldc, add);
+    } else {
+      kernel4x1(a, ao, b, bo, kc, c, co, ldc, add);
     }
   }
 
@@ -390,6 +416,68 @@ public final class VectorKernels implements Kernels {
     c41.intoArray(c, o + L);
   }
 
+  /**
+   * C[4, 2L] = Apanel[kc, 4]ᵀ · Bpanel[kc, 2L] (+= C when {@code add}). Loop indices are the one
+   * induction variable times a power of two plus an invariant, so C2 hoists the range checks out
+   * of the loop. The loop is not unrolled by hand: C2 then schedules the second step's loads
+   * early and spills accumulators.
+   */
+  private static void kernel4x2(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S);
+    FloatVector c31 = FloatVector.zero(S);
+    for (int p = 0; p < kc; p++) {
+      int bp = bo + p * NR;
+      int ap = ao + p * AS;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x = FloatVector.broadcast(S, a[ap]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ap + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ap + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ap + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+    }
+    if (add) {
+      int o = co;
+      c00 = c00.add(FloatVector.fromArray(S, c, o));
+      c01 = c01.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c10 = c10.add(FloatVector.fromArray(S, c, o));
+      c11 = c11.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c20 = c20.add(FloatVector.fromArray(S, c, o));
+      c21 = c21.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c30 = c30.add(FloatVector.fromArray(S, c, o));
+      c31 = c31.add(FloatVector.fromArray(S, c, o + L));
+    }
+    int o = co;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
+  }
+
   /** C[5, L] = Apanel[kc, 5]ᵀ · Bpanel[kc, L] (+= C when {@code add}), for a narrow last panel. */
   private static void kernel5x1(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
       int ldc, boolean add) {
@@ -419,6 +507,33 @@ public final class VectorKernels implements Kernels {
     c2.intoArray(c, co + 2 * ldc);
     c3.intoArray(c, co + 3 * ldc);
     c4.intoArray(c, co + 4 * ldc);
+  }
+
+  /** C[4, L] = Apanel[kc, 4]ᵀ · Bpanel[kc, L] (+= C when {@code add}), for a narrow last panel. */
+  private static void kernel4x1(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
+    FloatVector c0 = FloatVector.zero(S);
+    FloatVector c1 = FloatVector.zero(S);
+    FloatVector c2 = FloatVector.zero(S);
+    FloatVector c3 = FloatVector.zero(S);
+    for (int p = 0; p < kc; p++) {
+      int ap = ao + p * AS;
+      FloatVector b0 = FloatVector.fromArray(S, b, bo + p * L);
+      c0 = FloatVector.broadcast(S, a[ap]).fma(b0, c0);
+      c1 = FloatVector.broadcast(S, a[ap + 1]).fma(b0, c1);
+      c2 = FloatVector.broadcast(S, a[ap + 2]).fma(b0, c2);
+      c3 = FloatVector.broadcast(S, a[ap + 3]).fma(b0, c3);
+    }
+    if (add) {
+      c0 = c0.add(FloatVector.fromArray(S, c, co));
+      c1 = c1.add(FloatVector.fromArray(S, c, co + ldc));
+      c2 = c2.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+      c3 = c3.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+    }
+    c0.intoArray(c, co);
+    c1.intoArray(c, co + ldc);
+    c2.intoArray(c, co + 2 * ldc);
+    c3.intoArray(c, co + 3 * ldc);
   }
 
   /** Unpacked GEMM for small products and for fewer rows than a micro-kernel tile. */

@@ -12,8 +12,8 @@ import java.util.Objects;
  * product is large.
  */
 public final class ScalarKernels implements Kernels {
-  /** m·n·k at or above which GEMM row blocks go to the pool. */
-  static final long PARALLEL_GEMM_FLOPS = 1L << 18;
+  /** m·n·k at or above which GEMM row blocks go to the pool (hand-off ≈ 10–15 µs). */
+  static final long PARALLEL_GEMM_FLOPS = 1L << 19;
   /** Element count at or above which row-wise and elementwise kernels go to the pool. */
   static final long PARALLEL_ELEMENTS = 1L << 16;
   private static final int KC = 128;
