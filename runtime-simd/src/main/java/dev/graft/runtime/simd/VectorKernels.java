@@ -53,10 +53,11 @@ public final class VectorKernels implements Kernels {
   /** m·n·k below which the unpacked direct path is used. */
   private static final long SMALL_GEMM = 1L << 15;
   /**
-   * m·n·k at or above which row blocks go to the pool (n ≈ 80 for a square product, ≈ 15 µs on
-   * one thread): a parallelFor hand-off to a parked worker costs ≈ 10–15 µs on a 2-vCPU VM.
+   * m·n·k at or above which row blocks go to the pool (n ≈ 161 for a square product). A
+   * parallelFor hand-off to a parked worker costs ≈ 10–15 µs on a 2-vCPU VM, and at n = 128
+   * (≈ 65 µs on one thread) two threads measured slower than one on JDK 17 and 25.
    */
-  private static final long PARALLEL_GEMM = 1L << 19;
+  private static final long PARALLEL_GEMM = 1L << 22;
   /** k·n at or above which B is packed by the pool too. */
   private static final long PARALLEL_PACK = 1L << 17;
   /** Row (or column-panel) tasks per pool thread in a parallel GEMM. */

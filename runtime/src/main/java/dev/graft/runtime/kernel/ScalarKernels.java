@@ -12,8 +12,11 @@ import java.util.Objects;
  * product is large.
  */
 public final class ScalarKernels implements Kernels {
-  /** m·n·k at or above which GEMM row blocks go to the pool (hand-off ≈ 10–15 µs). */
-  static final long PARALLEL_GEMM_FLOPS = 1L << 19;
+  /**
+   * m·n·k at or above which GEMM row blocks go to the pool (n ≈ 161 for a square product; at
+   * n = 128 two threads measured slower than one, at 256 faster).
+   */
+  static final long PARALLEL_GEMM_FLOPS = 1L << 22;
   /** Element count at or above which row-wise and elementwise kernels go to the pool. */
   static final long PARALLEL_ELEMENTS = 1L << 16;
   private static final int KC = 128;
