@@ -4,6 +4,10 @@ import dev.graft.runtime.kernel.Kernels;
 import dev.graft.runtime.kernel.ScalarKernels;
 import dev.graft.runtime.kernel.ThreadPool;
 import java.util.SplittableRandom;
+import org.ejml.concurrency.EjmlConcurrency;
+import org.ejml.data.FMatrixRMaj;
+import org.ejml.dense.row.CommonOps_FDRM;
+import org.ejml.dense.row.CommonOps_MT_FDRM;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -16,20 +20,23 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Square single-precision GEMM, {@code C = A·B}, n×n. Reports operations per second; one
- * operation is 2n³ floating-point operations, so GFLOP/s = 2n³ · ops/s / 1e9.
+ * Square single-precision GEMM, {@code C = A·B} (or {@code A·Bᵀ} with {@code transposeB}), n×n.
+ * Reports operations per second; one operation is 2n³ floating-point operations, so GFLOP/s =
+ * 2n³ · ops/s / 1e9.
  *
  * <p>{@code impl=simd} loads {@code dev.graft.runtime.simd.VectorKernels} by class name, as
  * {@code KernelProvider} does, so run with {@code --add-modules jdk.incubator.vector}.
+ * {@code impl=ejml} is the reference: EJML's {@code CommonOps_FDRM.mult} on one thread and
+ * {@code CommonOps_MT_FDRM.mult} (its concurrent version, limited to {@code threads}) otherwise.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class GemmBenchmark {
-  @Param({"64", "128", "256", "512"})
+  @Param({"64", "128", "256", "512", "1024"})
   public int size;
 
-  @Param({"scalar", "simd"})
+  @Param({"scalar", "simd", "ejml"})
   public String impl;
 
   @Param({"1", "2"})
@@ -43,15 +50,25 @@ public class GemmBenchmark {
   private float[] a;
   private float[] b;
   private float[] c;
+  private FMatrixRMaj ea;
+  private FMatrixRMaj eb;
+  private FMatrixRMaj ec;
 
   @Setup
   public void setUp() throws ReflectiveOperationException {
     pool = new ThreadPool(threads);
-    kernels = Impls.create(impl, pool);
     SplittableRandom rnd = new SplittableRandom(1);
     a = Impls.random(rnd, size * size);
     b = Impls.random(rnd, size * size);
     c = new float[size * size];
+    if (impl.equals("ejml")) {
+      EjmlConcurrency.setMaxThreads(threads);
+      ea = FMatrixRMaj.wrap(size, size, a);
+      eb = FMatrixRMaj.wrap(size, size, b);
+      ec = FMatrixRMaj.wrap(size, size, c);
+    } else {
+      kernels = Impls.create(impl, pool);
+    }
   }
 
   @TearDown
@@ -61,7 +78,19 @@ public class GemmBenchmark {
 
   @Benchmark
   public float[] gemm() {
-    kernels.gemm(false, transposeB, size, size, size, a, 0, b, 0, c, 0, false);
+    if (kernels != null) {
+      kernels.gemm(false, transposeB, size, size, size, a, 0, b, 0, c, 0, false);
+    } else if (threads == 1) {
+      if (transposeB) {
+        CommonOps_FDRM.multTransB(ea, eb, ec);
+      } else {
+        CommonOps_FDRM.mult(ea, eb, ec);
+      }
+    } else if (transposeB) {
+      CommonOps_MT_FDRM.multTransB(ea, eb, ec);
+    } else {
+      CommonOps_MT_FDRM.mult(ea, eb, ec);
+    }
     return c;
   }
 
@@ -77,7 +106,7 @@ public class GemmBenchmark {
           return (Kernels) Class.forName("dev.graft.runtime.simd.VectorKernels")
               .getConstructor(ThreadPool.class).newInstance(pool);
         default:
-          throw new IllegalArgumentException("impl must be scalar or simd: " + impl);
+          throw new IllegalArgumentException("impl must be scalar, simd or ejml: " + impl);
       }
     }
 

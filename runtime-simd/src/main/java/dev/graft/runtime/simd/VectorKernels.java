@@ -16,27 +16,52 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Loaded by class name from {@code dev.graft.runtime.kernel.KernelProvider}; never reference
  * it directly from code that must run without {@code --add-modules jdk.incubator.vector}.
  *
- * <p>GEMM packs B once into panels of {@code 2·lanes} columns (k-blocked), then each row block
- * packs its A slice into groups of six rows and runs a 6×2-vector register-tiled micro-kernel
- * (a broadcast element of A times a vector of B, fused into twelve accumulators). Row blocks go
+ * <p>GEMM packs op(B) once into panels of {@code 2·lanes} columns (k-blocked; on the pool when B
+ * is large), then each row block packs its op(A) slice into groups of MR rows and runs a
+ * 5×2-vector register-tiled micro-kernel (a broadcast element of A times a vector of B, fused
+ * into ten accumulators; 4×2 on JDKs after 17, see {@link #MR}). Both transposes are absorbed by the packing routines, so all four
+ * layouts run the same micro-kernel. Row blocks (or column panels, when there are few rows) go
  * to the thread pool when m·n·k is large. Small products and single rows take a direct path
- * without packing.
+ * without packing. Packing buffers are per thread and reused across calls.
  */
 public final class VectorKernels implements Kernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
-  /** Rows of the micro-kernel tile. */
-  private static final int MR = 6;
+  /**
+   * Rows of the micro-kernel tile (5 or 4; the tile is MR rows × two vectors). The limit is C2's
+   * instruction scheduler, which hoists the k step's A broadcasts to the top of the loop body:
+   * JDK 17 hoists up to three, so five rows (ten accumulators, two B vectors, three broadcasts)
+   * fit AVX2's sixteen vector registers, while a 6×2 tile spilled an accumulator to the stack
+   * inside the loop and ran at half speed. JDK 25 hoists all of them, and 5×2 spills there too
+   * (31 against 73 GFLOP/s at n=512), so newer JDKs get 4×2 (eight accumulators, two B vectors,
+   * four broadcasts), which measured 20% slower than 5×2 on JDK 17.
+   */
+  private static final int MR = Runtime.version().feature() <= 17 ? 5 : 4;
+  /**
+   * Floats per k step in a packed A panel (MR values, the rest unused). A power of two keeps the
+   * index {@code p * AS} a shift, which C2's range-check elimination recognizes, so the loop has
+   * no range checks; C2 rewrites {@code p * 5} or {@code p * 6} as a sum of shifts, which it does
+   * not recognize, and then leaves checks in the loop.
+   */
+  private static final int AS = 8;
   /** Columns of the wide micro-kernel tile (two vectors). */
   private static final int NR = 2 * L;
   /** Depth of a k block: a kc×NR B panel stays in L1. */
   private static final int KC = 256;
-  /** Rows per packed A block (a multiple of MR). */
-  private static final int MC = 20 * MR;
+  /** Rows per packed A block (a multiple of MR): an MC×KC A block stays in L2. */
+  private static final int MC = 24 * MR;
   /** m·n·k below which the unpacked direct path is used. */
   private static final long SMALL_GEMM = 1L << 15;
-  /** m·n·k at or above which row blocks go to the pool. */
-  private static final long PARALLEL_GEMM = 1L << 18;
+  /**
+   * m·n·k at or above which row blocks go to the pool (n ≈ 161 for a square product). A
+   * parallelFor hand-off to a parked worker costs ≈ 10–15 µs on a 2-vCPU VM, and at n = 128
+   * (≈ 65 µs on one thread) two threads measured slower than one on JDK 17 and 25.
+   */
+  private static final long PARALLEL_GEMM = 1L << 22;
+  /** k·n at or above which B is packed by the pool too. */
+  private static final long PARALLEL_PACK = 1L << 17;
+  /** Row (or column-panel) tasks per pool thread in a parallel GEMM. */
+  private static final int ROW_TASKS_PER_THREAD = 2;
   /** Elements at or above which row-wise kernels go to the pool. */
   private static final long PARALLEL_ELEMENTS = 1L << 16;
   /** Elements summed in float lanes before being added into the double total. */
@@ -45,6 +70,7 @@ public final class VectorKernels implements Kernels {
   private final ThreadPool pool;
   private final ThreadLocal<float[]> packedB = new ThreadLocal<>();
   private final ThreadLocal<float[]> packedA = new ThreadLocal<>();
+  private final ThreadLocal<float[]> tileBuffer = new ThreadLocal<>();
 
   public VectorKernels(ThreadPool pool) {
     this.pool = Objects.requireNonNull(pool, "pool");
@@ -82,32 +108,35 @@ public final class VectorKernels implements Kernels {
       return;
     }
     int panels = (n + NR - 1) / NR;
-    int lastWidth = n - (panels - 1) * NR;
-    int nPad = (panels - 1) * NR + (lastWidth <= L ? L : NR);
+    int nPad = (panels - 1) * NR + panelWidth(n, panels - 1);
     float[] pb = buffer(packedB, k * nPad);
-    packB(transposeB, n, k, b, bOffset, pb, nPad);
-
     int threads = pool.threads();
-    int rowBlock = MC;
-    if (threads > 1 && work >= PARALLEL_GEMM) {
-      int perTask = (m + 2 * threads - 1) / (2 * threads);
-      rowBlock = Math.min(MC, Math.max(MR, (perTask + MR - 1) / MR * MR));
-    }
-    int blocks = (m + rowBlock - 1) / rowBlock;
-    int rb = rowBlock;
-    if (blocks == 1 || threads == 1 || work < PARALLEL_GEMM) {
-      for (int blk = 0; blk < blocks; blk++) {
-        int i0 = blk * rb;
-        gemmBlock(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate, i0,
-            Math.min(m, i0 + rb));
-      }
+    int groups = (m + MR - 1) / MR;
+    if (threads == 1 || work < PARALLEL_GEMM) {
+      packB(transposeB, n, k, b, bOffset, pb, nPad, 0, panels);
+      gemmRange(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate, 0, groups, 0,
+          panels);
       return;
     }
-    pool.parallelFor(blocks, blk -> {
-      int i0 = blk * rb;
-      gemmBlock(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate, i0,
-          Math.min(m, i0 + rb));
-    });
+    if ((long) k * n >= PARALLEL_PACK) {
+      int packTasks = Math.min(threads, panels);
+      pool.parallelFor(packTasks, t -> packB(transposeB, n, k, b, bOffset, pb, nPad,
+          panels * t / packTasks, panels * (t + 1) / packTasks));
+    } else {
+      packB(transposeB, n, k, b, bOffset, pb, nPad, 0, panels);
+    }
+    if (groups >= 2 * threads || panels < 2 * threads) {
+      // Rows split evenly into whole micro-tile groups, a few tasks per thread so that a thread
+      // slowed by other load on the machine does not hold up the others.
+      int tasks = Math.min(groups, threads * ROW_TASKS_PER_THREAD);
+      pool.parallelFor(tasks, t -> gemmRange(transposeA, m, n, k, a, aOffset, pb, nPad, c,
+          cOffset, accumulate, groups * t / tasks, groups * (t + 1) / tasks, 0, panels));
+    } else {
+      // Few rows, many columns: split the column panels instead.
+      int tasks = Math.min(panels, threads * ROW_TASKS_PER_THREAD);
+      pool.parallelFor(tasks, t -> gemmRange(transposeA, m, n, k, a, aOffset, pb, nPad, c,
+          cOffset, accumulate, 0, groups, panels * t / tasks, panels * (t + 1) / tasks));
+    }
   }
 
   private static void checkGemmArgs(int m, int n, int k, float[] a, int aOffset, float[] b,
@@ -137,33 +166,54 @@ public final class VectorKernels implements Kernels {
     return buf;
   }
 
+  /** Packed width of column panel q: NR, or L for a last panel of at most L columns. */
+  private static int panelWidth(int n, int q) {
+    int w = n - q * NR;
+    return w >= NR ? NR : w <= L ? L : NR;
+  }
+
   /**
-   * Packs B as k blocks of KC rows; inside a block, panel q (columns [q·NR, q·NR + NR)) is a
-   * row-major kc×width slab, zero-padded to width NR (or L for a narrow last panel).
+   * Packs column panels [q0, q1) of op(B). The packed B is k blocks of KC rows; inside a block,
+   * panel q (columns [q·NR, q·NR + NR)) is a row-major kc×pw slab, zero-padded to its packed
+   * width pw. Panels are disjoint, so several threads can pack different panels at once.
    */
   private static void packB(boolean transB, int n, int k, float[] b, int bOff, float[] pb,
-      int nPad) {
+      int nPad, int q0, int q1) {
     for (int p0 = 0; p0 < k; p0 += KC) {
       int kc = Math.min(KC, k - p0);
-      for (int j0 = 0; j0 < n; j0 += NR) {
+      for (int q = q0; q < q1; q++) {
+        int j0 = q * NR;
         int w = Math.min(NR, n - j0);
-        int pw = (j0 + NR >= n && w <= L) ? L : NR;
+        int pw = panelWidth(n, q);
         int dst = p0 * nPad + j0 * kc;
         if (transB) {
-          for (int p = 0; p < kc; p++) {
-            int row = dst + p * pw;
-            int src = bOff + j0 * k + p0 + p;
-            for (int jj = 0; jj < w; jj++) {
-              pb[row + jj] = b[src + jj * k];
+          // B is stored [n, k]: read each column of op(B) contiguously, write it with stride pw.
+          for (int jj = 0; jj < w; jj++) {
+            int src = bOff + (j0 + jj) * k + p0;
+            for (int p = 0; p < kc; p++) {
+              pb[dst + p * pw + jj] = b[src + p];
             }
-            for (int jj = w; jj < pw; jj++) {
-              pb[row + jj] = 0f;
+          }
+          for (int jj = w; jj < pw; jj++) {
+            for (int p = 0; p < kc; p++) {
+              pb[dst + p * pw + jj] = 0f;
+            }
+          }
+        } else if (w == NR) {
+          for (int p = 0; p < kc; p++) {
+            int src = bOff + (p0 + p) * n + j0;
+            int row = dst + p * NR;
+            for (int jj = 0; jj < NR; jj++) {
+              pb[row + jj] = b[src + jj];
             }
           }
         } else {
           for (int p = 0; p < kc; p++) {
+            int src = bOff + (p0 + p) * n + j0;
             int row = dst + p * pw;
-            System.arraycopy(b, bOff + (p0 + p) * n + j0, pb, row, w);
+            for (int jj = 0; jj < w; jj++) {
+              pb[row + jj] = b[src + jj];
+            }
             for (int jj = w; jj < pw; jj++) {
               pb[row + jj] = 0f;
             }
@@ -173,92 +223,135 @@ public final class VectorKernels implements Kernels {
     }
   }
 
-  /** Rows [i0, i1) of C, against the whole packed B. */
-  private void gemmBlock(boolean transA, int m, int n, int k, float[] a, int aOff, float[] pb,
-      int nPad, float[] c, int cOff, boolean accumulate, int i0, int i1) {
-    if (!accumulate) {
-      java.util.Arrays.fill(c, cOff + i0 * n, cOff + i1 * n, 0f);
+  /**
+   * Rows [g0·MR, min(m, g1·MR)) of C against column panels [q0, q1) of the packed B, in row
+   * blocks of at most MC rows whose A slice is packed into this thread's buffer.
+   */
+  private void gemmRange(boolean transA, int m, int n, int k, float[] a, int aOff, float[] pb,
+      int nPad, float[] c, int cOff, boolean accumulate, int g0, int g1, int q0, int q1) {
+    int groups = g1 - g0;
+    if (groups <= 0 || q0 >= q1) {
+      return;
     }
-    int rows = i1 - i0;
-    int groups = (rows + MR - 1) / MR;
-    float[] pa = buffer(packedA, groups * MR * Math.min(KC, k));
-    float[] tile = new float[MR * NR];
-    for (int p0 = 0; p0 < k; p0 += KC) {
-      int kc = Math.min(KC, k - p0);
-      packA(transA, m, k, a, aOff, i0, i1, p0, kc, pa);
-      for (int j0 = 0; j0 < n; j0 += NR) {
-        int w = Math.min(NR, n - j0);
-        boolean narrow = j0 + NR >= n && w <= L;
-        int pbOff = p0 * nPad + j0 * kc;
-        for (int g = 0; g < groups; g++) {
-          int r0 = i0 + g * MR;
-          int h = Math.min(MR, i1 - r0);
-          int paOff = g * kc * MR;
-          int cTile = cOff + r0 * n + j0;
-          if (narrow) {
-            if (h == MR && w == L) {
-              kernel6x1(pa, paOff, pb, pbOff, kc, c, cTile, n);
+    int blocks = (groups * MR + MC - 1) / MC;
+    float[] pa = buffer(packedA, Math.min(groups, MC / MR) * AS * Math.min(KC, k));
+    float[] tile = buffer(tileBuffer, MR * NR);
+    for (int blk = 0; blk < blocks; blk++) {
+      int i0 = (g0 + groups * blk / blocks) * MR;
+      int i1 = Math.min(m, (g0 + groups * (blk + 1) / blocks) * MR);
+      for (int p0 = 0; p0 < k; p0 += KC) {
+        int kc = Math.min(KC, k - p0);
+        boolean add = accumulate || p0 > 0;
+        packA(transA, m, k, a, aOff, i0, i1, p0, kc, pa);
+        for (int q = q0; q < q1; q++) {
+          int j0 = q * NR;
+          int w = Math.min(NR, n - j0);
+          boolean narrow = panelWidth(n, q) == L;
+          int pbOff = p0 * nPad + j0 * kc;
+          for (int r0 = i0, paOff = 0; r0 < i1; r0 += MR, paOff += kc * AS) {
+            int h = Math.min(MR, i1 - r0);
+            int cTile = cOff + r0 * n + j0;
+            if (narrow) {
+              if (h == MR && w == L) {
+                kernelNarrow(pa, paOff, pb, pbOff, kc, c, cTile, n, add);
+              } else {
+                kernelNarrow(pa, paOff, pb, pbOff, kc, tile, 0, L, false);
+                copyTile(tile, L, c, cTile, n, h, w, add);
+              }
+            } else if (h == MR && w == NR) {
+              kernelWide(pa, paOff, pb, pbOff, kc, c, cTile, n, add);
             } else {
-              java.util.Arrays.fill(tile, 0, MR * L, 0f);
-              kernel6x1(pa, paOff, pb, pbOff, kc, tile, 0, L);
-              addTile(tile, L, c, cTile, n, h, w);
+              kernelWide(pa, paOff, pb, pbOff, kc, tile, 0, NR, false);
+              copyTile(tile, NR, c, cTile, n, h, w, add);
             }
-          } else if (h == MR && w == NR) {
-            kernel6x2(pa, paOff, pb, pbOff, kc, c, cTile, n);
-          } else {
-            java.util.Arrays.fill(tile, 0f);
-            kernel6x2(pa, paOff, pb, pbOff, kc, tile, 0, NR);
-            addTile(tile, NR, c, cTile, n, h, w);
           }
         }
       }
     }
   }
 
-  /** Packs rows [i0, i1), columns [p0, p0 + kc) of op(A) as groups of MR rows, interleaved. */
+  /**
+   * Packs rows [i0, i1), columns [p0, p0 + kc) of op(A) as groups of MR rows: group g is kc
+   * steps of AS floats, the MR values of one column (rows past i1 zero-filled) and AS - MR
+   * unused slots.
+   */
   private static void packA(boolean transA, int m, int k, float[] a, int aOff, int i0, int i1,
       int p0, int kc, float[] pa) {
-    int rows = i1 - i0;
-    int groups = (rows + MR - 1) / MR;
-    for (int g = 0; g < groups; g++) {
-      int base = g * kc * MR;
-      for (int r = 0; r < MR; r++) {
-        int i = i0 + g * MR + r;
-        if (i >= i1) {
-          for (int p = 0; p < kc; p++) {
-            pa[base + p * MR + r] = 0f;
+    for (int r0 = i0, base = 0; r0 < i1; r0 += MR, base += kc * AS) {
+      int h = Math.min(MR, i1 - r0);
+      if (transA) {
+        // A is stored [k, m]: the MR values of one step are contiguous.
+        for (int p = 0; p < kc; p++) {
+          int src = aOff + (p0 + p) * m + r0;
+          int dst = base + p * AS;
+          for (int r = 0; r < h; r++) {
+            pa[dst + r] = a[src + r];
           }
-        } else if (transA) {
-          int src = aOff + p0 * m + i;
-          for (int p = 0; p < kc; p++) {
-            pa[base + p * MR + r] = a[src + p * m];
+          for (int r = h; r < MR; r++) {
+            pa[dst + r] = 0f;
           }
-        } else {
-          int src = aOff + i * k + p0;
-          for (int p = 0; p < kc; p++) {
-            pa[base + p * MR + r] = a[src + p];
+        }
+      } else {
+        for (int r = 0; r < MR; r++) {
+          if (r >= h) {
+            for (int p = 0; p < kc; p++) {
+              pa[base + p * AS + r] = 0f;
+            }
+          } else {
+            int src = aOff + (r0 + r) * k + p0;
+            for (int p = 0; p < kc; p++) {
+              pa[base + p * AS + r] = a[src + p];
+            }
           }
         }
       }
     }
   }
 
-  private static void addTile(float[] tile, int ldt, float[] c, int cOff, int ldc, int h, int w) {
+  /** C[h, w] = tile (or += when {@code add}). */
+  private static void copyTile(float[] tile, int ldt, float[] c, int cOff, int ldc, int h, int w,
+      boolean add) {
     for (int r = 0; r < h; r++) {
       int t = r * ldt;
       int o = cOff + r * ldc;
-      for (int j = 0; j < w; j++) {
-        c[o + j] += tile[t + j];
+      if (add) {
+        for (int j = 0; j < w; j++) {
+          c[o + j] += tile[t + j];
+        }
+      } else {
+        System.arraycopy(tile, t, c, o, w);
       }
     }
   }
 
+  /** The MR×2-vector micro-kernel; MR is a constant, so C2 keeps one branch. */
+  private static void kernelWide(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
+    if (MR == 5) {
+      kernel5x2(a, ao, b, bo, kc, c, co, ldc, add);
+    } else {
+      kernel4x2(a, ao, b, bo, kc, c, co, ldc, add);
+    }
+  }
+
+  /** The MR×1-vector micro-kernel for a narrow last panel. */
+  private static void kernelNarrow(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
+    if (MR == 5) {
+      kernel5x1(a, ao, b, bo, kc, c, co, ldc, add);
+    } else {
+      kernel4x1(a, ao, b, bo, kc, c, co, ldc, add);
+    }
+  }
+
   /**
-   * C[6, 2L] += Apanel[kc, 6]ᵀ · Bpanel[kc, 2L]: twelve accumulators, two B vectors and one
-   * broadcast stay within the 16 registers of AVX2 (and leave room on AVX-512).
+   * C[5, 2L] = Apanel[kc, 5]ᵀ · Bpanel[kc, 2L] (+= C when {@code add}). Loop indices are the one
+   * induction variable times a power of two plus an invariant, so C2 hoists the range checks out
+   * of the loop. The loop is not unrolled by hand: C2 then schedules the second step's loads
+   * early and spills accumulators.
    */
-  private static void kernel6x2(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
-      int ldc) {
+  private static void kernel5x2(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = FloatVector.zero(S);
     FloatVector c10 = FloatVector.zero(S);
@@ -269,11 +362,9 @@ public final class VectorKernels implements Kernels {
     FloatVector c31 = FloatVector.zero(S);
     FloatVector c40 = FloatVector.zero(S);
     FloatVector c41 = FloatVector.zero(S);
-    FloatVector c50 = FloatVector.zero(S);
-    FloatVector c51 = FloatVector.zero(S);
-    int bp = bo;
-    int ap = ao;
-    for (int p = 0; p < kc; p++, bp += NR, ap += MR) {
+    for (int p = 0; p < kc; p++) {
+      int bp = bo + p * NR;
+      int ap = ao + p * AS;
       FloatVector b0 = FloatVector.fromArray(S, b, bp);
       FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
       FloatVector x = FloatVector.broadcast(S, a[ap]);
@@ -291,62 +382,159 @@ public final class VectorKernels implements Kernels {
       x = FloatVector.broadcast(S, a[ap + 4]);
       c40 = x.fma(b0, c40);
       c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, a[ap + 5]);
-      c50 = x.fma(b0, c50);
-      c51 = x.fma(b1, c51);
+    }
+    if (add) {
+      int o = co;
+      c00 = c00.add(FloatVector.fromArray(S, c, o));
+      c01 = c01.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c10 = c10.add(FloatVector.fromArray(S, c, o));
+      c11 = c11.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c20 = c20.add(FloatVector.fromArray(S, c, o));
+      c21 = c21.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c30 = c30.add(FloatVector.fromArray(S, c, o));
+      c31 = c31.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c40 = c40.add(FloatVector.fromArray(S, c, o));
+      c41 = c41.add(FloatVector.fromArray(S, c, o + L));
     }
     int o = co;
-    FloatVector.fromArray(S, c, o).add(c00).intoArray(c, o);
-    FloatVector.fromArray(S, c, o + L).add(c01).intoArray(c, o + L);
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
     o += ldc;
-    FloatVector.fromArray(S, c, o).add(c10).intoArray(c, o);
-    FloatVector.fromArray(S, c, o + L).add(c11).intoArray(c, o + L);
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
     o += ldc;
-    FloatVector.fromArray(S, c, o).add(c20).intoArray(c, o);
-    FloatVector.fromArray(S, c, o + L).add(c21).intoArray(c, o + L);
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
     o += ldc;
-    FloatVector.fromArray(S, c, o).add(c30).intoArray(c, o);
-    FloatVector.fromArray(S, c, o + L).add(c31).intoArray(c, o + L);
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
     o += ldc;
-    FloatVector.fromArray(S, c, o).add(c40).intoArray(c, o);
-    FloatVector.fromArray(S, c, o + L).add(c41).intoArray(c, o + L);
-    o += ldc;
-    FloatVector.fromArray(S, c, o).add(c50).intoArray(c, o);
-    FloatVector.fromArray(S, c, o + L).add(c51).intoArray(c, o + L);
+    c40.intoArray(c, o);
+    c41.intoArray(c, o + L);
   }
 
-  /** C[6, L] += Apanel[kc, 6]ᵀ · Bpanel[kc, L], for a narrow last column panel. */
-  private static void kernel6x1(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
-      int ldc) {
+  /**
+   * C[4, 2L] = Apanel[kc, 4]ᵀ · Bpanel[kc, 2L] (+= C when {@code add}). Loop indices are the one
+   * induction variable times a power of two plus an invariant, so C2 hoists the range checks out
+   * of the loop. The loop is not unrolled by hand: C2 then schedules the second step's loads
+   * early and spills accumulators.
+   */
+  private static void kernel4x2(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S);
+    FloatVector c31 = FloatVector.zero(S);
+    for (int p = 0; p < kc; p++) {
+      int bp = bo + p * NR;
+      int ap = ao + p * AS;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x = FloatVector.broadcast(S, a[ap]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ap + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ap + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ap + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+    }
+    if (add) {
+      int o = co;
+      c00 = c00.add(FloatVector.fromArray(S, c, o));
+      c01 = c01.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c10 = c10.add(FloatVector.fromArray(S, c, o));
+      c11 = c11.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c20 = c20.add(FloatVector.fromArray(S, c, o));
+      c21 = c21.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c30 = c30.add(FloatVector.fromArray(S, c, o));
+      c31 = c31.add(FloatVector.fromArray(S, c, o + L));
+    }
+    int o = co;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
+  }
+
+  /** C[5, L] = Apanel[kc, 5]ᵀ · Bpanel[kc, L] (+= C when {@code add}), for a narrow last panel. */
+  private static void kernel5x1(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
     FloatVector c0 = FloatVector.zero(S);
     FloatVector c1 = FloatVector.zero(S);
     FloatVector c2 = FloatVector.zero(S);
     FloatVector c3 = FloatVector.zero(S);
     FloatVector c4 = FloatVector.zero(S);
-    FloatVector c5 = FloatVector.zero(S);
-    int bp = bo;
-    int ap = ao;
-    for (int p = 0; p < kc; p++, bp += L, ap += MR) {
-      FloatVector b0 = FloatVector.fromArray(S, b, bp);
-      c0 = FloatVector.broadcast(S, a[ap + 0]).fma(b0, c0);
+    for (int p = 0; p < kc; p++) {
+      int ap = ao + p * AS;
+      FloatVector b0 = FloatVector.fromArray(S, b, bo + p * L);
+      c0 = FloatVector.broadcast(S, a[ap]).fma(b0, c0);
       c1 = FloatVector.broadcast(S, a[ap + 1]).fma(b0, c1);
       c2 = FloatVector.broadcast(S, a[ap + 2]).fma(b0, c2);
       c3 = FloatVector.broadcast(S, a[ap + 3]).fma(b0, c3);
       c4 = FloatVector.broadcast(S, a[ap + 4]).fma(b0, c4);
-      c5 = FloatVector.broadcast(S, a[ap + 5]).fma(b0, c5);
     }
-    int o = co;
-    FloatVector.fromArray(S, c, o).add(c0).intoArray(c, o);
-    o += ldc;
-    FloatVector.fromArray(S, c, o).add(c1).intoArray(c, o);
-    o += ldc;
-    FloatVector.fromArray(S, c, o).add(c2).intoArray(c, o);
-    o += ldc;
-    FloatVector.fromArray(S, c, o).add(c3).intoArray(c, o);
-    o += ldc;
-    FloatVector.fromArray(S, c, o).add(c4).intoArray(c, o);
-    o += ldc;
-    FloatVector.fromArray(S, c, o).add(c5).intoArray(c, o);
+    if (add) {
+      c0 = c0.add(FloatVector.fromArray(S, c, co));
+      c1 = c1.add(FloatVector.fromArray(S, c, co + ldc));
+      c2 = c2.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+      c3 = c3.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+      c4 = c4.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+    }
+    c0.intoArray(c, co);
+    c1.intoArray(c, co + ldc);
+    c2.intoArray(c, co + 2 * ldc);
+    c3.intoArray(c, co + 3 * ldc);
+    c4.intoArray(c, co + 4 * ldc);
+  }
+
+  /** C[4, L] = Apanel[kc, 4]ᵀ · Bpanel[kc, L] (+= C when {@code add}), for a narrow last panel. */
+  private static void kernel4x1(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
+    FloatVector c0 = FloatVector.zero(S);
+    FloatVector c1 = FloatVector.zero(S);
+    FloatVector c2 = FloatVector.zero(S);
+    FloatVector c3 = FloatVector.zero(S);
+    for (int p = 0; p < kc; p++) {
+      int ap = ao + p * AS;
+      FloatVector b0 = FloatVector.fromArray(S, b, bo + p * L);
+      c0 = FloatVector.broadcast(S, a[ap]).fma(b0, c0);
+      c1 = FloatVector.broadcast(S, a[ap + 1]).fma(b0, c1);
+      c2 = FloatVector.broadcast(S, a[ap + 2]).fma(b0, c2);
+      c3 = FloatVector.broadcast(S, a[ap + 3]).fma(b0, c3);
+    }
+    if (add) {
+      c0 = c0.add(FloatVector.fromArray(S, c, co));
+      c1 = c1.add(FloatVector.fromArray(S, c, co + ldc));
+      c2 = c2.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+      c3 = c3.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+    }
+    c0.intoArray(c, co);
+    c1.intoArray(c, co + ldc);
+    c2.intoArray(c, co + 2 * ldc);
+    c3.intoArray(c, co + 3 * ldc);
   }
 
   /** Unpacked GEMM for small products and for fewer rows than a micro-kernel tile. */

@@ -70,6 +70,13 @@ class VectorKernelsTest {
       cases.add(Arguments.of(layout, 65, 33, 600));
       cases.add(Arguments.of(layout, 130, 200, 300));
       cases.add(Arguments.of(layout, 8, 7, 1));
+      // Few rows and many columns (m·n·k above the parallel threshold): the parallel path
+      // splits column panels instead of rows.
+      cases.add(Arguments.of(layout, 8, 2000, 300));
+      cases.add(Arguments.of(layout, 12, 1100, 400));
+      // Rows that are not a whole number of micro-tile groups, several k blocks, narrow panel,
+      // parallel over rows.
+      cases.add(Arguments.of(layout, 253, 40, 520));
     }
     return cases.stream();
   }

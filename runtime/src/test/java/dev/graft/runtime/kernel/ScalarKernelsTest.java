@@ -57,7 +57,7 @@ class ScalarKernelsTest {
     boolean tb = (layout & 2) != 0;
     SplittableRandom rnd = new SplittableRandom(42 + layout);
     int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {17, 33, 65}, {1, 100, 257}, {100, 1, 33},
-        {65, 70, 200}, {130, 600, 9}, {0, 4, 4}, {4, 0, 4}, {4, 4, 0}};
+        {65, 70, 200}, {130, 600, 9}, {37, 1030, 131}, {0, 4, 4}, {4, 0, 4}, {4, 4, 0}};
     for (int[] s : shapes) {
       int m = s[0];
       int n = s[1];
