@@ -1,0 +1,438 @@
+package dev.graft.processor.codegen;
+
+import com.palantir.javapoet.CodeBlock;
+import dev.graft.dsl.DType;
+import dev.graft.processor.ir.Dim;
+import dev.graft.processor.ir.Node;
+import dev.graft.processor.ir.Op;
+import dev.graft.processor.ir.Shape;
+import dev.graft.processor.schedule.FusionPolicy;
+import dev.graft.processor.schedule.Kernel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Writes the body of one kernel method. Elementwise code is plain scalar Java over float; it is
+ * the seam where a Vector API variant of the same loops would plug in.
+ */
+final class KernelEmitter {
+  private final List<String> symbolOrder;
+  private final Function<Node, String> constantField;
+
+  /**
+   * @param symbolOrder the model's symbols, which orders symbol parameters
+   * @param constantField the static field holding a constant (registers the field)
+   */
+  KernelEmitter(List<String> symbolOrder, Function<Node, String> constantField) {
+    this.symbolOrder = symbolOrder;
+    this.constantField = constantField;
+  }
+
+  KernelMethod emit(Kernel k) {
+    List<KernelMethod.Param> params = new ArrayList<>();
+    boolean library = k.kind() == Kernel.Kind.MATMUL || k.kind() == Kernel.Kind.LIBRARY;
+    if (library) params.add(new KernelMethod.KernelsParam());
+    Map<Node, String> arrays = new HashMap<>();
+    List<Node> operands = k.operands();
+    for (int i = 0; i < operands.size(); i++) {
+      Node o = operands.get(i);
+      arrays.put(o, "in" + i);
+      params.add(new KernelMethod.ArrayParam("in" + i, o, o.dtype() == DType.INT32));
+    }
+    params.add(new KernelMethod.ArrayParam("out", k.root(), k.root().dtype() == DType.INT32));
+    Set<String> symbols = new LinkedHashSet<>();
+    for (Node m : k.members()) collectSymbols(m, symbols);
+    for (Node o : operands) collectSymbols(o, symbols);
+    for (String s : symbolOrder) {
+      if (symbols.contains(s)) params.add(new KernelMethod.SymbolParam(Names.symbol(s), s));
+    }
+    CodeBlock.Builder body = CodeBlock.builder();
+    switch (k.kind()) {
+      case ELEMENTWISE -> elementwise(body, k, arrays, null);
+      case MATMUL -> matmul(body, k, arrays);
+      case LIBRARY -> library(body, k.root(), arrays);
+      case LAYOUT -> layout(body, k.root(), arrays);
+    }
+    return new KernelMethod(k, params, javadoc(k), body.build());
+  }
+
+  private static void collectSymbols(Node n, Set<String> out) {
+    List<Shape> shapes = new ArrayList<>();
+    shapes.add(n.shape());
+    for (Node in : n.inputs()) shapes.add(in.shape());
+    if (n.attrs().target() != null) shapes.add(n.attrs().target());
+    for (Shape s : shapes) for (Dim d : s.dims()) out.addAll(d.symbols());
+    if (n.attrs().dim() != null) out.addAll(n.attrs().dim().symbols());
+  }
+
+  private static String javadoc(Kernel k) {
+    StringBuilder b = new StringBuilder();
+    b.append(switch (k.kind()) {
+      case ELEMENTWISE -> k.members().size() > 1 ? "Fused elementwise loop" : "Elementwise loop";
+      case MATMUL -> k.members().size() > 1 ? "Matrix product with an elementwise epilogue applied in place" : "Matrix product";
+      case LIBRARY -> "Kernel library call";
+      case LAYOUT -> "Generated copy";
+    });
+    b.append(" computing ").append(k.root().shape()).append(":\n<ul>\n");
+    for (Node m : k.members()) {
+      b.append("<li>%").append(m.id()).append(" = ").append(m.op().name().toLowerCase(Locale.ROOT)).append('(');
+      for (int i = 0; i < m.inputs().size(); i++) b.append(i == 0 ? "%" : ", %").append(m.input(i).id());
+      b.append(") ").append(m.shape());
+      String pos = m.position().toString();
+      if (!pos.equals("?")) b.append(" at ").append(pos);
+      b.append('\n');
+    }
+    return b.append("</ul>\n").toString();
+  }
+
+  // ---- dims
+
+  private static String dim(Dim d) {
+    return d.toJava(Names::symbol);
+  }
+
+  private static Dim product(Shape s, int from, int to) {
+    Dim p = Dim.of(1);
+    for (int i = from; i < to; i++) p = p.times(s.dim(i));
+    return p;
+  }
+
+  private static String size(Shape s) {
+    return dim(s.size());
+  }
+
+  // ---- elementwise
+
+  /**
+   * A loop over the root's shape. Axes of extent 1 are dropped and neighbouring axes along
+   * which every operand either varies or is broadcast are merged, so the common cases are one
+   * or two loops; each operand is loaded in the outermost loop where it changes.
+   *
+   * @param inPlace for a matmul epilogue: the product, already in {@code out}
+   */
+  private void elementwise(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, Node inPlace) {
+    Node root = k.root();
+    Node uniform = uniformValue(root);
+    if (uniform != null && inPlace == null) {
+      body.addStatement("$T.fill(out, 0, $L, $L)", java.util.Arrays.class, size(root.shape()), Names.floatLiteral(uniform.attrs().realAt(0)));
+      return;
+    }
+    Shape shape = root.shape();
+    List<Node> reads = new ArrayList<>();
+    for (Node o : k.operands()) if (arrays.containsKey(o) && isReadElementwise(o, k)) reads.add(o);
+
+    // Coalesced loop levels.
+    List<Dim> extents = new ArrayList<>();
+    List<boolean[]> varies = new ArrayList<>(); // per level, per read operand
+    for (int axis = 0; axis < shape.rank(); axis++) {
+      Dim extent = shape.dim(axis);
+      if (extent.isOne()) continue;
+      boolean[] v = new boolean[reads.size()];
+      for (int j = 0; j < reads.size(); j++) {
+        Shape t = reads.get(j).shape();
+        int aligned = axis - (shape.rank() - t.rank());
+        v[j] = aligned >= 0 && !t.dim(aligned).isOne();
+      }
+      if (!extents.isEmpty() && java.util.Arrays.equals(varies.get(varies.size() - 1), v)) {
+        extents.set(extents.size() - 1, extents.get(extents.size() - 1).times(extent));
+      } else {
+        extents.add(extent);
+        varies.add(v);
+      }
+    }
+    int levels = extents.size();
+    for (int l = 0; l < levels; l++) body.addStatement("int n$L = $L", l, dim(extents.get(l)));
+    // Operands' indices and the level at which each is loaded.
+    List<List<String>> loadsAtLevel = new ArrayList<>();
+    for (int l = 0; l <= levels; l++) loadsAtLevel.add(new ArrayList<>());
+    for (int j = 0; j < reads.size(); j++) {
+      int innermost = -1;
+      List<String> terms = new ArrayList<>();
+      boolean full = true;
+      for (int l = 0; l < levels; l++) {
+        if (!varies.get(l)[j]) {
+          full = false;
+          continue;
+        }
+        innermost = l;
+        List<String> stride = new ArrayList<>();
+        for (int m = l + 1; m < levels; m++) if (varies.get(m)[j]) stride.add("n" + m);
+        terms.add(stride.isEmpty() ? "i" + l : "i" + l + " * " + String.join(" * ", stride));
+      }
+      String index = innermost < 0 ? "0" : full && levels > 1 ? "o" : String.join(" + ", terms);
+      Node o = reads.get(j);
+      loadsAtLevel.get(innermost + 1).add("float x" + o.id() + " = " + arrays.get(o) + "[" + index + "]");
+    }
+    // Inline scalars computed once.
+    Set<Node> counts = new java.util.TreeSet<>(java.util.Comparator.comparingInt(Node::id));
+    for (Node m : k.members()) {
+      if (m.op() == Op.COUNT) counts.add(m);
+      for (Node in : m.inputs()) {
+        while (in.op() == Op.RESHAPE) in = in.input(0);
+        if (in.op() == Op.COUNT) counts.add(in);
+      }
+    }
+    for (Node c : counts) body.addStatement("float c$L = (float) ($L)", c.id(), countExpression(c));
+    for (String s : loadsAtLevel.get(0)) body.addStatement("$L", s);
+    String outIndex = levels == 0 ? "0" : levels == 1 ? "i0" : "o";
+    if (levels > 1) body.addStatement("int o = 0");
+    for (int l = 0; l < levels; l++) {
+      body.beginControlFlow("for (int i$L = 0; i$L < n$L; i$L++)", l, l, l, l);
+      for (String s : loadsAtLevel.get(l + 1)) body.addStatement("$L", s);
+    }
+    for (Node m : k.members()) {
+      String value = m == inPlace ? "out[" + outIndex + "]" : expression(m, k, outIndex);
+      body.addStatement("float v$L = $L", m.id(), value);
+    }
+    body.addStatement("out[$L] = v$L", outIndex, root.id());
+    if (levels > 1) body.addStatement("o++");
+    for (int l = 0; l < levels; l++) body.endControlFlow();
+  }
+
+  private static boolean isReadElementwise(Node operand, Kernel k) {
+    for (Node m : k.members()) {
+      if (FusionPolicy.isElementwise(m.op()) && m.inputs().contains(operand)) return true;
+    }
+    return false;
+  }
+
+  /** The constant whose value fills a root that is a uniform constant or a broadcast of one. */
+  private static Node uniformValue(Node root) {
+    Node n = root.op() == Op.BROADCAST_TO ? root.input(0) : root;
+    while (n.op() == Op.RESHAPE) n = n.input(0);
+    return n.op() == Op.CONSTANT && Kernel.isInlineScalar(n) ? n : null;
+  }
+
+  private static String countExpression(Node count) {
+    Dim d = count.attrs().target().size();
+    return d.isFixed() ? d.value() + "L" : d.coefficient() + "L * " + String.join(" * ",
+        d.symbols().stream().map(Names::symbol).toList());
+  }
+
+  /** The Java float expression of an elementwise member over already computed values. */
+  private String expression(Node m, Kernel k, String outIndex) {
+    if (m.op() == Op.CONSTANT) {
+      return Kernel.isInlineScalar(m) ? Names.floatLiteral(m.attrs().realAt(0)) : constantField.apply(m) + "[" + outIndex + "]";
+    }
+    if (m.op() == Op.COUNT) return "c" + m.id();
+    String a = operand(m.input(0), k);
+    if (m.op().kind() == Op.Kind.UNARY || m.op() == Op.BROADCAST_TO) {
+      return switch (m.op()) {
+        case BROADCAST_TO -> a;
+        case NEG -> "-" + a;
+        case SQUARE -> a + " * " + a;
+        case SQRT -> "(float) Math.sqrt(" + a + ")";
+        case EXP -> "(float) Math.exp(" + a + ")";
+        case LOG -> "(float) Math.log(" + a + ")";
+        case TANH -> "(float) Math.tanh(" + a + ")";
+        case SIGMOID -> "1f / (1f + (float) Math.exp(-" + a + "))";
+        case RELU -> "Math.max(" + a + ", 0f)";
+        case ABS -> "Math.abs(" + a + ")";
+        case SIGN -> "Math.signum(" + a + ")";
+        case POW -> pow(a, m.attrs().realAt(0));
+        case CLIP -> "Math.min(Math.max(" + a + ", " + Names.floatLiteral(m.attrs().realAt(0)) + "), "
+            + Names.floatLiteral(m.attrs().realAt(1)) + ")";
+        case INSIDE -> "(" + Names.floatLiteral(m.attrs().realAt(0)) + " < " + a + " && " + a + " < "
+            + Names.floatLiteral(m.attrs().realAt(1)) + ") ? 1f : 0f";
+        default -> throw new IllegalStateException("not elementwise: " + m);
+      };
+    }
+    String b = operand(m.input(1), k);
+    return switch (m.op()) {
+      case ADD -> a + " + " + b;
+      case SUB -> a + " - " + b;
+      case MUL -> a + " * " + b;
+      case DIV -> a + " / " + b;
+      case MINIMUM -> "Math.min(" + a + ", " + b + ")";
+      case MAXIMUM -> "Math.max(" + a + ", " + b + ")";
+      case GREATER -> a + " > " + b + " ? 1f : 0f";
+      case EQUAL -> a + " == " + b + " ? 1f : 0f";
+      default -> throw new IllegalStateException("not elementwise: " + m);
+    };
+  }
+
+  private static String pow(String a, double exponent) {
+    if (exponent == 2) return a + " * " + a;
+    if (exponent == 1) return a;
+    if (exponent == 0.5) return "(float) Math.sqrt(" + a + ")";
+    return "(float) Math.pow(" + a + ", " + exponent + ")";
+  }
+
+  /** How an elementwise member refers to one of its inputs. */
+  private static String operand(Node in, Kernel k) {
+    if (k.members().contains(in)) return "v" + in.id();
+    Node base = in;
+    while (base.op() == Op.RESHAPE) base = base.input(0);
+    if (base.op() == Op.COUNT) return "c" + base.id();
+    if (Kernel.isInlineScalar(base)) return Names.floatLiteral(base.attrs().realAt(0));
+    return "x" + in.id();
+  }
+
+  // ---- matmul
+
+  private void matmul(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays) {
+    Node mm = k.matmul();
+    Node a = mm.input(0);
+    Node b = mm.input(1);
+    boolean ta = mm.attrs().intAt(0) == 1;
+    boolean tb = mm.attrs().intAt(1) == 1;
+    Shape sa = a.shape();
+    Shape sb = b.shape();
+    int ra = sa.rank();
+    Dim m = ta ? sa.dim(ra - 1) : sa.dim(ra - 2);
+    Dim kk = ta ? sa.dim(ra - 2) : sa.dim(ra - 1);
+    Dim n = tb ? sb.dim(sb.rank() - 2) : sb.dim(sb.rank() - 1);
+    String call = "kernels.gemm(" + ta + ", " + tb + ", m, n, k, " + arrays.get(a) + ", %s, " + arrays.get(b) + ", %s, out, %s, false)";
+    body.addStatement("int m = $L", dim(m));
+    body.addStatement("int n = $L", dim(n));
+    body.addStatement("int k = $L", dim(kk));
+    if (ra == 2) {
+      body.addStatement("$L", String.format(call, "0", "0", "0"));
+    } else {
+      body.beginControlFlow("for (int b = 0; b < $L; b++)", dim(sa.dim(0)));
+      body.addStatement("$L", String.format(call, "b * m * k", sb.rank() == 3 ? "b * k * n" : "0", "b * m * n"));
+      body.endControlFlow();
+    }
+    if (k.members().size() > 1) {
+      body.add("// epilogue, in place\n");
+      elementwise(body, k, arrays, mm);
+    }
+  }
+
+  // ---- library calls
+
+  private void library(CodeBlock.Builder body, Node n, Map<Node, String> arrays) {
+    Node x = n.input(0);
+    String in = arrays.get(x);
+    Shape s = x.shape();
+    switch (n.op()) {
+      case REDUCE_SUM, REDUCE_MAX, REDUCE_MEAN -> reduction(body, n, in);
+      case SOFTMAX, LOG_SOFTMAX -> body.addStatement("kernels.$L($L, out, $L, $L)", n.op() == Op.SOFTMAX ? "softmaxRows" : "logSoftmaxRows",
+          in, dim(product(s, 0, s.rank() - 1)), dim(s.last()));
+      case SOFTMAX_CROSS_ENTROPY -> body.addStatement("kernels.softmaxCrossEntropyRows($L, $L, out, $L, $L)", in,
+          arrays.get(n.input(1)), dim(product(s, 0, s.rank() - 1)), dim(s.last()));
+      case SPARSE_SOFTMAX_CROSS_ENTROPY -> body.addStatement("kernels.sparseSoftmaxCrossEntropyRows($L, $L, out, $L, $L)", in,
+          arrays.get(n.input(1)), dim(product(s, 0, s.rank() - 1)), dim(s.last()));
+      case GATHER -> body.addStatement("kernels.gather($L, $L, $L, $L, $L, out)", in, dim(s.dim(0)), dim(product(s, 1, s.rank())),
+          arrays.get(n.input(1)), size(n.input(1).shape()));
+      case SCATTER_ADD -> {
+        Shape t = n.shape();
+        body.addStatement("$T.fill(out, 0, $L, 0f)", java.util.Arrays.class, size(t));
+        body.addStatement("kernels.scatterAdd($L, $L, $L, $L, out, $L)", in, size(x.shape()), arrays.get(n.input(1)),
+            dim(product(t, 1, t.rank())), dim(t.dim(0)));
+      }
+      default -> throw new IllegalStateException("no library kernel for " + n);
+    }
+  }
+
+  private void reduction(CodeBlock.Builder body, Node n, String in) {
+    Shape s = n.input(0).shape();
+    int[] axes = n.attrs().ints();
+    boolean contiguous = axes[axes.length - 1] - axes[0] + 1 == axes.length;
+    boolean max = n.op() == Op.REDUCE_MAX;
+    if (contiguous) {
+      body.addStatement("kernels.$L($L, out, $L, $L, $L)", max ? "reduceMax" : "reduceSum", in, dim(product(s, 0, axes[0])),
+          dim(product(s, axes[0], axes[axes.length - 1] + 1)), dim(product(s, axes[axes.length - 1] + 1, s.rank())));
+    } else {
+      // Axes apart: one pass over the input, each element added into its output cell.
+      body.addStatement("$T.fill(out, 0, $L, $L)", java.util.Arrays.class, size(n.shape()), max ? "Float.NEGATIVE_INFINITY" : "0f");
+      body.addStatement("int p = 0");
+      for (int a = 0; a < s.rank(); a++) body.beginControlFlow("for (int i$L = 0; i$L < $L; i$L++)", a, a, dim(s.dim(a)), a);
+      List<String> terms = new ArrayList<>();
+      for (int a = 0; a < s.rank(); a++) {
+        final int axis = a;
+        if (java.util.Arrays.stream(axes).anyMatch(r -> r == axis)) continue;
+        List<String> stride = new ArrayList<>();
+        for (int b = a + 1; b < s.rank(); b++) {
+          final int bb = b;
+          if (java.util.Arrays.stream(axes).noneMatch(r -> r == bb)) stride.add(dim(s.dim(b)));
+        }
+        terms.add(stride.isEmpty() ? "i" + a : "i" + a + " * " + String.join(" * ", stride));
+      }
+      body.addStatement("int q = $L", terms.isEmpty() ? "0" : String.join(" + ", terms));
+      body.addStatement(max ? "out[q] = Math.max(out[q], $L[p++])" : "out[q] += $L[p++]", in);
+      for (int a = 0; a < s.rank(); a++) body.endControlFlow();
+    }
+    if (n.op() == Op.REDUCE_MEAN) {
+      Dim count = Dim.of(1);
+      for (int a : axes) count = count.times(s.dim(a));
+      body.addStatement("float count = (float) ($L)", count.isFixed() ? count.value() + "L" : "(long) " + dim(count));
+      body.beginControlFlow("for (int i = 0; i < $L; i++)", size(n.shape()));
+      body.addStatement("out[i] /= count");
+      body.endControlFlow();
+    }
+  }
+
+  // ---- layout copies
+
+  private void layout(CodeBlock.Builder body, Node n, Map<Node, String> arrays) {
+    Node x = n.input(0);
+    String in = arrays.get(x);
+    Shape s = x.shape();
+    String zero = n.dtype() == DType.INT32 ? "0" : "0f";
+    switch (n.op()) {
+      case TRANSPOSE -> {
+        int[] perm = n.attrs().ints();
+        int rank = perm.length;
+        for (int a = 0; a < rank; a++) {
+          int p = perm[a] < 0 ? perm[a] + rank : perm[a];
+          body.addStatement("int s$L = $L", a, dim(product(s, p + 1, rank))); // input stride of output axis a
+        }
+        body.addStatement("int o = 0");
+        for (int a = 0; a < rank; a++) {
+          body.beginControlFlow("for (int i$L = 0; i$L < $L; i$L++)", a, a, dim(n.shape().dim(a)), a);
+        }
+        List<String> terms = new ArrayList<>();
+        for (int a = 0; a < rank; a++) terms.add("i" + a + " * s" + a);
+        body.addStatement("out[o++] = $L[$L]", in, String.join(" + ", terms));
+        for (int a = 0; a < rank; a++) body.endControlFlow();
+      }
+      case CONCAT -> {
+        int axis = n.attrs().intAt(0) < 0 ? n.attrs().intAt(0) + s.rank() : n.attrs().intAt(0);
+        String inner = dim(product(s, axis + 1, s.rank()));
+        body.addStatement("int o = 0");
+        body.beginControlFlow("for (int r = 0; r < $L; r++)", dim(product(s, 0, axis)));
+        for (int j = 0; j < n.inputs().size(); j++) {
+          Node part = n.input(j);
+          String chunk = dim(part.shape().dim(axis)) + " * " + inner;
+          body.addStatement("System.arraycopy($L, r * $L, out, o, $L)", arrays.get(part), chunk, chunk);
+          body.addStatement("o += $L", chunk);
+        }
+        body.endControlFlow();
+      }
+      case SLICE, PAD -> {
+        int axis = n.attrs().intAt(0);
+        Dim inner = product(s, axis + 1, s.rank());
+        String innerText = dim(inner);
+        String inChunk = dim(s.dim(axis)) + " * " + innerText;
+        String outChunk = dim(n.shape().dim(axis)) + " * " + innerText;
+        String offset = n.attrs().dim().isZero() ? "0" : dim(n.attrs().dim()) + " * " + innerText;
+        if (n.op() == Op.PAD) body.addStatement("$T.fill(out, 0, $L, $L)", java.util.Arrays.class, size(n.shape()), zero);
+        body.beginControlFlow("for (int r = 0; r < $L; r++)", dim(product(s, 0, axis)));
+        if (n.op() == Op.SLICE) {
+          body.addStatement("System.arraycopy($L, r * ($L) + $L, out, r * ($L), $L)", in, inChunk, offset, outChunk, outChunk);
+        } else {
+          body.addStatement("System.arraycopy($L, r * ($L), out, r * ($L) + $L, $L)", in, inChunk, outChunk, offset, inChunk);
+        }
+        body.endControlFlow();
+      }
+      case ONE_HOT -> {
+        String depth = dim(n.attrs().dim());
+        body.addStatement("$T.fill(out, 0, $L, 0f)", java.util.Arrays.class, size(n.shape()));
+        body.beginControlFlow("for (int i = 0; i < $L; i++)", size(s));
+        body.addStatement("int idx = $L[i]", in);
+        body.beginControlFlow("if (idx >= 0 && idx < $L)", depth);
+        body.addStatement("out[i * $L + idx] = 1f", depth);
+        body.endControlFlow();
+        body.endControlFlow();
+      }
+      default -> throw new IllegalStateException("no layout kernel for " + n);
+    }
+  }
+}

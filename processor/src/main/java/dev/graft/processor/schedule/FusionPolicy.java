@@ -1,0 +1,106 @@
+package dev.graft.processor.schedule;
+
+import dev.graft.processor.ir.Node;
+import dev.graft.processor.ir.Op;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The fusion rules as pure predicates with explicit budgets. A producer joins the kernel of its
+ * consumers only if it is elementwise (or a matmul, which becomes the head of an elementwise
+ * epilogue), it has the kernel's shape (so nothing is recomputed per element), all its consumers
+ * are elementwise members of that one kernel, and the kernel stays within its budgets, which
+ * keep every generated method far below HotSpot's 8000-byte compilation limit.
+ *
+ * @param maxNodes the most IR nodes one fused kernel may compute
+ * @param maxOperands the most distinct arrays one fused kernel may read
+ * @param maxEstimatedBytecode the largest estimated bytecode size of one kernel's loop body
+ */
+public record FusionPolicy(int maxNodes, int maxOperands, int maxEstimatedBytecode) {
+  public static final FusionPolicy DEFAULT = new FusionPolicy(48, 24, 3000);
+
+  /** No fusion at all: every node is its own kernel (for differential tests). */
+  public static final FusionPolicy NONE = new FusionPolicy(1, 24, 3000);
+
+  /** True for ops computed element by element in a fused loop. */
+  public static boolean isElementwise(Op op) {
+    return op.isElementwise() || op == Op.BROADCAST_TO;
+  }
+
+  /** Whether elementwise {@code producer} can be computed inside {@code kernel}, its consumers' kernel. */
+  public FusionDecision canFuseElementwise(Node producer, boolean isRoot, List<Node> consumers, List<Kernel.Draft> consumerKernels) {
+    if (isRoot) return FusionDecision.no("it is a result or gradient of the entry, so it is stored");
+    if (!isElementwise(producer.op())) return FusionDecision.no(name(producer.op()) + " is not elementwise");
+    FusionDecision common = sameKernel(consumers, consumerKernels);
+    if (!common.fused()) return common;
+    Kernel.Draft k = consumerKernels.get(0);
+    if (k.kind() != Kernel.Kind.ELEMENTWISE && k.kind() != Kernel.Kind.MATMUL) {
+      return FusionDecision.no("its consumer is a " + k.kind().name().toLowerCase(Locale.ROOT) + " kernel (" + name(k.root().op()) + ")");
+    }
+    FusionDecision members = consumedByElementwiseMembers(consumers, k);
+    if (!members.fused()) return members;
+    if (!producer.shape().equals(k.root().shape())) {
+      return FusionDecision.no("its shape " + producer.shape() + " differs from the kernel's " + k.root().shape()
+          + " (it would be recomputed per element)");
+    }
+    if (k.size() + 1 > maxNodes) return FusionDecision.no("the kernel has reached its budget of " + maxNodes + " nodes");
+    if (k.estimatedBytecode() + estimatedBytecode(producer) > maxEstimatedBytecode) {
+      return FusionDecision.no("the kernel would exceed its estimated bytecode budget of " + maxEstimatedBytecode + " bytes");
+    }
+    if (k.operandCountWith(producer) > maxOperands) {
+      return FusionDecision.no("the kernel would read more than " + maxOperands + " arrays");
+    }
+    return FusionDecision.yes();
+  }
+
+  /** Whether {@code matmul} can head the kernel of its consumers, which becomes its epilogue. */
+  public FusionDecision canTakeEpilogue(Node matmul, boolean isRoot, List<Node> consumers, List<Kernel.Draft> consumerKernels) {
+    if (isRoot) return FusionDecision.no("the matmul is a result or gradient of the entry, so it is stored");
+    if (maxNodes <= 1) return FusionDecision.no("fusion is disabled");
+    FusionDecision common = sameKernel(consumers, consumerKernels);
+    if (!common.fused()) return common;
+    Kernel.Draft k = consumerKernels.get(0);
+    if (k.kind() != Kernel.Kind.ELEMENTWISE) {
+      return FusionDecision.no("its consumer is a " + k.kind().name().toLowerCase(Locale.ROOT) + " kernel, not an elementwise epilogue");
+    }
+    FusionDecision members = consumedByElementwiseMembers(consumers, k);
+    if (!members.fused()) return members;
+    if (!matmul.shape().equals(k.root().shape())) {
+      return FusionDecision.no("the epilogue's shape " + k.root().shape() + " differs from the matmul's " + matmul.shape());
+    }
+    return FusionDecision.yes();
+  }
+
+  private static FusionDecision sameKernel(List<Node> consumers, List<Kernel.Draft> kernels) {
+    Kernel.Draft first = kernels.get(0);
+    for (Kernel.Draft k : kernels) {
+      if (k != first) {
+        return FusionDecision.no("the producer has " + consumers.size() + " consumers in different kernels");
+      }
+    }
+    return FusionDecision.yes();
+  }
+
+  private static FusionDecision consumedByElementwiseMembers(List<Node> consumers, Kernel.Draft k) {
+    for (Node c : consumers) {
+      if (!isElementwise(c.op())) {
+        return FusionDecision.no("it is read by " + name(c.op()) + " %" + c.id() + ", which needs it in a buffer");
+      }
+    }
+    return FusionDecision.yes();
+  }
+
+  /** A rough bytecode size of computing one node inside a loop body, for the budget. */
+  static int estimatedBytecode(Node n) {
+    int operands = 10 * n.inputs().size(); // an array load with its index arithmetic, or a local
+    return switch (n.op()) {
+      case EXP, LOG, TANH, SQRT, POW -> 12 + operands;
+      case SIGMOID, CLIP, INSIDE, GREATER, EQUAL -> 20 + operands;
+      default -> 6 + operands;
+    };
+  }
+
+  static String name(Op op) {
+    return op.name().toLowerCase(Locale.ROOT);
+  }
+}
