@@ -45,6 +45,7 @@ class DifferentialTest {
     l.add(Arguments.of("embedding", embedding()));
     l.add(Arguments.of("reductions", reductions()));
     l.add(Arguments.of("batchedMatmul", batchedMatmul()));
+    l.add(Arguments.of("unusedVariable", unusedVariable()));
     IntStream.range(0, 40).forEach(seed -> l.add(Arguments.of("random" + seed, RandomModels.build(seed))));
     return l.stream();
   }
@@ -182,6 +183,19 @@ class DifferentialTest {
             output("c", List.of(input("x", xs, DType.FLOAT32)), c),
             output("d", List.of(input("x", xs, DType.FLOAT32)), g.softmax(d)),
             loss("total", List.of(input("x", xs, DType.FLOAT32)), total)));
+    return Autodiff.differentiate(m);
+  }
+
+  /** A trainable variable the loss does not use: its gradient is zeros, written by a fill. */
+  static ModelGraph unusedVariable() {
+    Graph g = new Graph();
+    Shape xs = Shape.of(Dim.symbol("batch"), Dim.of(2));
+    Node w = g.variable("w", 0, Shape.of(2));
+    g.variable("unused", 1, Shape.of(3, 2));
+    Node x = g.input("x", 0, xs, DType.FLOAT32);
+    Node lossValue = g.reduce(Op.REDUCE_SUM, g.mul(x, w), new int[0], false);
+    ModelGraph m = new ModelGraph("demo", "Unused", g, List.of(variable("w", Shape.of(2)), variable("unused", Shape.of(3, 2))),
+        List.of(loss("cost", List.of(input("x", xs, DType.FLOAT32)), lossValue)));
     return Autodiff.differentiate(m);
   }
 
