@@ -8,6 +8,7 @@ import dev.graft.processor.autodiff.Autodiff;
 import dev.graft.processor.ir.ModelGraph;
 import dev.graft.processor.ir.Node;
 import dev.graft.processor.ir.Op;
+import dev.graft.processor.ir.ScanBody;
 import dev.graft.processor.ir.Verifier;
 import dev.graft.processor.passes.Passes;
 import dev.graft.processor.passes.Reachability;
@@ -80,6 +81,24 @@ class BpttGradientTest {
     Node after = c.g.matmul(scanned.get(1), wx, false, false);
     List<Node> results = List.of(scanned.get(0), after);
     check("shared weight", c, 3, loss(c, results, Uses.BOTH), List.of(wx, wh, b, xs, h0), Map.of());
+  }
+
+  /** A step that itself scans: the backward body differentiates the inner loop with its own reverse loop. */
+  @Test
+  void nestedLoops() {
+    Cells c = new Cells();
+    Node xs = c.input("xs", "time, 2, 3");
+    Node h0 = c.input("h0", "3");
+    Node wv = c.variable("wv", "3");
+    Node wo = c.variable("wo", "3");
+    Cells.Cell inner = (graph, a) -> List.of(graph.unary(Op.TANH, graph.add(graph.mul(a.get(0), Cells.in(graph, wv)), a.get(1))));
+    Cells.Cell outer = (graph, a) -> {
+      ScanBody body = Cells.body(inner, a.get(0), List.of(a.get(1)));
+      Node last = graph.scan(body, List.of(a.get(0)), List.of(a.get(1)), false, 0);
+      return List.of(graph.mul(last, Cells.in(graph, wo)));
+    };
+    List<Node> scanned = c.scan(outer, xs, List.of(h0), false);
+    check("nested", c, 3, loss(c, scanned, Uses.BOTH), List.of(wv, wo, xs, h0), Map.of());
   }
 
   /** The backward pass is a reverse SCAN over the same symbolic time axis: nothing grows with time. */
