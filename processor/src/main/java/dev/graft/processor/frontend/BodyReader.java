@@ -37,6 +37,7 @@ import dev.graft.processor.ir.Graph;
 import dev.graft.processor.ir.Node;
 import dev.graft.processor.ir.Op;
 import dev.graft.processor.ir.ScanBody;
+import dev.graft.processor.ir.Shape;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -90,18 +91,25 @@ final class BodyReader {
   private final ModelScope model;
   private final DslOps ops;
   private final Deque<ExecutableElement> callStack;
+  /**
+   * Step bodies already read, by step method and parameter types: reading the same step for the
+   * same shapes again gives the same body object, so two identical scans hash-cons into one loop.
+   */
+  private final Map<List<Object>, ScanBody> stepBodies;
 
   BodyReader(Trees trees, Positions positions, ModelScope model, DslOps ops) {
-    this(trees, positions, model, ops, new ArrayDeque<>());
+    this(trees, positions, model, ops, new ArrayDeque<>(), new HashMap<>());
   }
 
   /** A reader for a scan step's body: its own graph and scope, the caller's stack (to catch recursion). */
-  private BodyReader(Trees trees, Positions positions, ModelScope model, DslOps ops, Deque<ExecutableElement> callStack) {
+  private BodyReader(Trees trees, Positions positions, ModelScope model, DslOps ops, Deque<ExecutableElement> callStack,
+      Map<List<Object>, ScanBody> stepBodies) {
     this.trees = trees;
     this.positions = positions;
     this.model = model;
     this.ops = ops;
     this.callStack = callStack;
+    this.stepBodies = stepBodies;
   }
 
   /** Evaluates {@code method}'s body with its parameters bound to {@code arguments}. */
@@ -536,6 +544,24 @@ final class BodyReader {
       initial.add(t.node());
     }
 
+    List<Object> key = new ArrayList<>(List.of(step, sequence.node().shape(), sequence.node().dtype()));
+    for (Node n : initial) key.add(n.shape());
+    ScanBody scanBody = stepBodies.get(key);
+    if (scanBody == null) {
+      scanBody = readStep(step, stepName, ref, args, sequence.node(), initial);
+      stepBodies.put(key, scanBody);
+    }
+    Graph outer = ops.graph().at(positions.of(inv));
+    List<Node> results = new ArrayList<>();
+    results.add(outer.scan(scanBody, List.of(sequence.node()), initial, false, states));
+    for (int k = 0; k < states; k++) results.add(outer.scan(scanBody, List.of(sequence.node()), initial, false, k));
+    return new Tensors(results);
+  }
+
+  /** Reads {@code step} into a body graph whose parameters are x_t (the sequence without its time axis) and the states. */
+  private ScanBody readStep(ExecutableElement step, String stepName, ExpressionTree ref, List<? extends ExpressionTree> args,
+      Node sequence, List<Node> initial) {
+    int states = initial.size();
     MethodTree stepTree = trees.getTree(step);
     if (stepTree == null || stepTree.getBody() == null) throw unsupported(ref, stepName + " has no body to read");
     Graph body = new Graph();
@@ -543,24 +569,20 @@ final class BodyReader {
     List<Node> params = new ArrayList<>();
     for (int i = 0; i <= states; i++) {
       VariableTree param = stepTree.getParameters().get(i);
-      Node seq = sequence.node();
+      Shape element = sequence.shape().sub(1, sequence.shape().rank());
       Node p = i == 0
-          ? body.at(positions.of(param)).input(param.getName().toString(), 0, seq.shape().sub(1, seq.shape().rank()), seq.dtype())
+          ? body.at(positions.of(param)).input(param.getName().toString(), 0, element, sequence.dtype())
           : body.at(positions.of(param)).input(param.getName().toString(), i, initial.get(i - 1).shape(), dev.graft.dsl.DType.FLOAT32);
       params.add(p);
       bound.put(param.getName().toString(), conform(param.getType(), new TensorValue(p), args.get(Math.min(i + 1, args.size() - 1)),
           "parameter " + param.getName() + " of scan step " + stepName));
     }
-    BodyReader stepReader = new BodyReader(trees, positions, new StepScope(model, body), new DslOps(body, positions), callStack);
+    BodyReader stepReader = new BodyReader(trees, positions, new StepScope(model, body), new DslOps(body, positions), callStack,
+        stepBodies);
     Returned returned = stepReader.run(step, bound);
     List<Node> newStates = newStates(returned, states, stepName, initial);
-    ScanBody scanBody = new ScanBody(body, params.subList(0, 1), params.subList(1, params.size()), newStates,
+    return new ScanBody(body, params.subList(0, 1), params.subList(1, params.size()), newStates,
         List.of(newStates.get(0)), List.of());
-    Graph outer = ops.graph().at(positions.of(inv));
-    List<Node> results = new ArrayList<>();
-    results.add(outer.scan(scanBody, List.of(sequence.node()), initial, false, states));
-    for (int k = 0; k < states; k++) results.add(outer.scan(scanBody, List.of(sequence.node()), initial, false, k));
-    return new Tensors(results);
   }
 
   /** The step's new states, checked against the initial states (count, shape, dtype) at the return. */

@@ -118,13 +118,36 @@ class ScanFrontendTest {
     Node h0 = states.input(1);
     assertEquals(Op.BROADCAST_TO, h0.op());
     assertEquals(Shape.parse("batch, hidden"), h0.shape());
-    // The loss inlines states(xs): the same loop (hash-consed), and the gradient adds a reverse one.
+    // The loss inlines states(xs) and so reads the step again, into the same body: the output's loop.
+    assertSame(states, m.entries().get(1).result().input(0).input(0).input(0), "cost = mean(square(states - ys))");
+    // Its gradient adds a reverse loop.
     ModelGraph o = c.optimized.get(0);
     ModelGraph.Entry cost = o.entries().get(1);
     assertEquals(3, cost.gradients().size());
     Set<Boolean> directions = Reachability.of(cost).stream().filter(n -> n.op() == Op.SCAN).map(n -> n.attrs().flag())
         .collect(Collectors.toSet());
     assertEquals(Set.of(false, true), directions);
+  }
+
+  @Test
+  void twoScansOfOneStepOverOneSequenceAreOneLoop() {
+    ModelGraph m = compile("""
+        @Model abstract class Net {
+          Tensor cell(Tensor x, Tensor h) {
+            return tanh(h.add(x));
+          }
+          @Output Tensor out(@Input(shape = "time, 2, 4") Tensor xs) {
+            Tensor a = scan(this::cell, xs, zeros("2, 4"))[0];
+            Tensor b = scan(this::cell, xs, zeros("2, 4"))[1];
+            Tensor c = scan(this::cell, xs.neg(), zeros("2, 4"))[1];
+            return a.add(b).add(c);
+          }
+        }
+        """).model();
+    List<Node> scans = Reachability.of(m).stream().filter(n -> n.op() == Op.SCAN).toList();
+    assertEquals(3, scans.size(), "outputs and final state of one loop, final state of another: " + scans);
+    assertEquals(1, scans.stream().map(n -> n.attrs().body()).distinct().count(), "one body for one step and shapes");
+    assertEquals(2, scans.stream().map(n -> n.inputs()).distinct().count());
   }
 
   @Test
