@@ -110,4 +110,30 @@ public final class Ops {
   public static Tensor gather(Tensor table, Tensor indices) { throw notCompiled(); }
   /** {@code tf.one_hot(indices, depth)}: float, a new last axis of size {@code depth}. */
   public static Tensor oneHot(Tensor indices, int depth) { throw notCompiled(); }
+
+  /** {@code tf.zeros(shape)}: a float tensor of zeros; the shape may use symbols ({@code "batch, hidden"}). */
+  public static Tensor zeros(String shape) { throw notCompiled(); }
+
+  // Recurrence: tf.scan / jax.lax.scan over the leading (time) axis
+  /**
+   * Runs {@code step} over the time-major {@code sequence} [time, ...]: at step t it gets
+   * {@code sequence[t]} and the state, and returns the new state (shaped like
+   * {@code initialState}). The result is {@code {outputs, finalState}}, where outputs stacks
+   * the new state of every step along a new leading time axis. The step is a method of the
+   * model ({@code scan(this::rnnCell, xs, zeros("batch, hidden"))[0]}); its gradient is
+   * backpropagation through time.
+   */
+  public static Tensor[] scan(Step1 step, Tensor sequence, Tensor initialState) { throw notCompiled(); }
+
+  /**
+   * {@link #scan(Step1, Tensor, Tensor)} with two states (an LSTM's h and c): the result is
+   * {@code {outputs, finalH, finalC}}, outputs stacking the first state of every step.
+   */
+  public static Tensor[] scan(Step2 step, Tensor sequence, Tensor h0, Tensor c0) { throw notCompiled(); }
+
+  /**
+   * {@link #scan(Step1, Tensor, Tensor)} with three states: the result is
+   * {@code {outputs, final1, final2, final3}}, outputs stacking the first state of every step.
+   */
+  public static Tensor[] scan(Step3 step, Tensor sequence, Tensor s1, Tensor s2, Tensor s3) { throw notCompiled(); }
 }

@@ -8,6 +8,7 @@ import dev.graft.processor.ir.Graph;
 import dev.graft.processor.ir.ModelGraph;
 import dev.graft.processor.ir.Node;
 import dev.graft.processor.ir.Op;
+import dev.graft.processor.ir.ScanBody;
 import dev.graft.processor.ir.Shape;
 import dev.graft.processor.ir.SourcePos;
 import java.util.ArrayDeque;
@@ -81,8 +82,28 @@ public final class Autodiff {
   public static List<Node> gradients(Graph g, Node y, List<Node> wrt) {
     if (!y.shape().isScalar()) throw new IllegalArgumentException("gradients need a scalar, got " + y);
     SourcePos saved = g.position();
+    g.at(y.position());
+    Node one = g.scalar(1);
+    g.at(saved);
+    return gradients(g, List.of(y), List.of(one), wrt);
+  }
+
+  /**
+   * The vector-Jacobian product: for each w in {@code wrt}, the sum over i of
+   * {@code cotangents[i]}ᵀ·d(ys[i])/d(w), shaped like w (zeros where no y depends on w). A y may
+   * appear more than once (its cotangents add up). A VARIABLE in {@code wrt} also receives what
+   * scan bodies that read the same variable contribute (a body has its own VARIABLE leaves).
+   */
+  public static List<Node> gradients(Graph g, List<Node> ys, List<Node> cotangents, List<Node> wrt) {
+    if (ys.size() != cotangents.size()) throw new IllegalArgumentException(ys.size() + " ys with " + cotangents.size() + " cotangents");
+    for (int i = 0; i < ys.size(); i++) {
+      if (!ys.get(i).shape().equals(cotangents.get(i).shape())) {
+        throw new IllegalArgumentException("cotangent " + cotangents.get(i) + " does not fit " + ys.get(i));
+      }
+    }
+    SourcePos saved = g.position();
     try {
-      return new Backward(g, y, wrt).run();
+      return new Backward(g, ys, cotangents, wrt).run();
     } finally {
       g.at(saved);
     }
@@ -92,33 +113,49 @@ public final class Autodiff {
 
   private static final class Backward {
     final Graph g;
-    final Node y;
+    final List<Node> ys;
+    final List<Node> seeds;
     final List<Node> wrt;
     final Set<Node> live = new HashSet<>(); // reachable from y and leading to a target: wants a cotangent
     final Map<Node, Node> cotangent = new HashMap<>(); // looked up only; iteration is by id
+    /** VARIABLE targets by index, for the gradients scan bodies contribute. */
+    final Map<Integer, Node> variableTargets = new HashMap<>();
+    /** Live SCAN nodes by loop (body, inputs, direction): siblings share one backward scan. */
+    final Map<List<Object>, List<Node>> scanGroups = new HashMap<>();
 
-    Backward(Graph g, Node y, List<Node> wrt) {
+    Backward(Graph g, List<Node> ys, List<Node> seeds, List<Node> wrt) {
       this.g = g;
-      this.y = y;
+      this.ys = List.copyOf(ys);
+      this.seeds = List.copyOf(seeds);
       this.wrt = List.copyOf(wrt);
+      for (Node w : wrt) if (w.op() == Op.VARIABLE) variableTargets.put(w.attrs().intAt(0), w);
     }
 
     List<Node> run() {
-      List<Node> reachable = reachableFrom(y);
+      List<Node> reachable = reachableFrom(ys);
       Set<Node> targets = new HashSet<>(wrt);
       for (Node n : reachable) {
         boolean feeds = RULES.containsKey(n.op()) && n.dtype() == DType.FLOAT32 && n.inputs().stream().anyMatch(live::contains);
+        if (n.op() == Op.SCAN) feeds = n.inputs().stream().anyMatch(live::contains) || readsTarget(n.attrs().body());
         if (targets.contains(n) || feeds) live.add(n);
+        if (n.op() == Op.SCAN && live.contains(n)) scanGroups.computeIfAbsent(loopOf(n), k -> new ArrayList<>()).add(n);
       }
-      if (live.contains(y)) {
-        g.at(y.position());
-        cotangent.put(y, g.scalar(1));
+      for (int i = 0; i < ys.size(); i++) {
+        Node y = ys.get(i);
+        if (live.contains(y)) accumulateSeed(y, seeds.get(i));
       }
       for (int i = reachable.size() - 1; i >= 0; i--) {
         Node n = reachable.get(i);
-        Node ct = cotangent.get(n);
         Rule rule = RULES.get(n.op());
-        if (ct == null || rule == null || n.inputs().stream().noneMatch(live::contains)) continue;
+        if (rule == null || !live.contains(n)) continue;
+        Node ct = cotangent.get(n);
+        if (n.op() == Op.SCAN) {
+          // One backward loop for all outputs of a forward loop, built at the lowest-id one: by then
+          // every user of every sibling (all have higher ids) has handed in its cotangent.
+          if (scanGroups.get(loopOf(n)).get(0) != n) continue;
+        } else if (ct == null || n.inputs().stream().noneMatch(live::contains)) {
+          continue;
+        }
         g.at(n.position());
         rule.apply(new Step(this, n, ct));
       }
@@ -134,6 +171,21 @@ public final class Autodiff {
       return out;
     }
 
+    private void accumulateSeed(Node y, Node seed) {
+      Node before = cotangent.get(y);
+      g.at(y.position());
+      cotangent.put(y, before == null ? seed : g.add(before, seed));
+    }
+
+    static List<Object> loopOf(Node scan) {
+      return List.of(scan.attrs().body(), scan.inputs(), scan.attrs().flag());
+    }
+
+    boolean readsTarget(ScanBody body) {
+      for (Node v : body.variables()) if (variableTargets.containsKey(v.attrs().intAt(0))) return true;
+      return false;
+    }
+
     void accumulate(Node input, Node contribution, Node from) {
       if (!contribution.shape().equals(input.shape())) {
         throw new IllegalStateException("gradient rule of " + from.op() + " gave " + contribution.shape()
@@ -143,10 +195,9 @@ public final class Autodiff {
       cotangent.put(input, before == null ? contribution : g.add(before, contribution));
     }
 
-    private static List<Node> reachableFrom(Node root) {
+    private static List<Node> reachableFrom(List<Node> roots) {
       Set<Node> seen = new HashSet<>();
-      Deque<Node> work = new ArrayDeque<>();
-      work.push(root);
+      Deque<Node> work = new ArrayDeque<>(roots);
       List<Node> out = new ArrayList<>();
       while (!work.isEmpty()) {
         Node n = work.pop();
@@ -161,7 +212,7 @@ public final class Autodiff {
 
   /** What a rule sees: the node, its result's cotangent, and a way to hand each input its share. */
   private static final class Step {
-    private final Backward sweep;
+    final Backward sweep;
     final Graph g;
     final Node node;
     final Node ct;
@@ -263,6 +314,8 @@ public final class Autodiff {
     RULES.put(Op.GATHER, s -> s.to(0, () -> s.g.scatterAdd(s.x(1), s.ct, s.x(0).shape())));
     RULES.put(Op.SCATTER_ADD, s -> s.to(1, () -> s.g.gather(s.ct, s.x(0))));
 
+    RULES.put(Op.SCAN, Autodiff::scan);
+
     EnumSet<Op> covered = EnumSet.copyOf(NO_GRADIENT);
     covered.addAll(RULES.keySet());
     if (covered.size() != Op.values().length || RULES.keySet().stream().anyMatch(NO_GRADIENT::contains)) {
@@ -275,6 +328,22 @@ public final class Autodiff {
   private static void pow(Step s) {
     double e = s.node.attrs().realAt(0);
     s.to(0, () -> s.g.mul(s.ct, s.g.mul(s.scalar(e), s.g.pow(s.x(0), e - 1))));
+  }
+
+  /** Backpropagation through time for all outputs of the loop at once (see {@link BackpropThroughTime}). */
+  private static void scan(Step s) {
+    Map<Integer, Node> cotangents = new HashMap<>();
+    for (Node sibling : s.sweep.scanGroups.get(Backward.loopOf(s.node))) {
+      Node ct = s.sweep.cotangent.get(sibling);
+      if (ct != null) cotangents.merge(sibling.attrs().intAt(0), ct, s.g::add);
+    }
+    if (cotangents.isEmpty()) return;
+    Set<Integer> wantsInput = new HashSet<>();
+    for (int i = 0; i < s.node.inputs().size(); i++) if (s.sweep.live.contains(s.x(i))) wantsInput.add(i);
+    BackpropThroughTime.Contributions c = BackpropThroughTime.of(s.g, s.node, cotangents, wantsInput,
+        s.sweep.variableTargets.keySet());
+    c.toInputs().forEach((i, d) -> s.to(i, () -> d));
+    c.toVariables().forEach((v, d) -> s.sweep.accumulate(s.sweep.variableTargets.get(v), d, s.node));
   }
 
   /** min/max: input 1 takes the cotangent where {@code toSecond} is 1, input 0 everywhere else. */

@@ -5,6 +5,7 @@ import dev.graft.processor.ir.Attrs;
 import dev.graft.processor.ir.Dim;
 import dev.graft.processor.ir.Node;
 import dev.graft.processor.ir.Op;
+import dev.graft.processor.ir.ScanBody;
 import dev.graft.processor.ir.Shape;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -35,6 +36,10 @@ public final class Interpreter {
   private final Map<String, DoubleArray> inputs;
   private final Map<String, DoubleArray> variables;
   private final Map<Node, DoubleArray> memo = new HashMap<>();
+  /** Every output of each scan loop run so far: sibling SCAN nodes share one run. */
+  private final Map<ScanRun, List<DoubleArray>> scans = new HashMap<>();
+
+  private record ScanRun(ScanBody body, List<Node> inputs, boolean reverse) {}
 
   /**
    * @param dims the value of every dimension symbol the evaluated nodes use
@@ -149,6 +154,7 @@ public final class Interpreter {
       case GATHER -> gather(n);
       case SCATTER_ADD -> scatterAdd(n);
       case ONE_HOT -> oneHot(n);
+      case SCAN -> scan(n).get(a.intAt(0));
     };
   }
 
@@ -429,6 +435,76 @@ public final class Interpreter {
       throw new IndexOutOfBoundsException(what + " " + (long) value + " is out of range [0, " + bound + ")");
     }
     return (int) value;
+  }
+
+  // ---- recurrence
+
+  private List<DoubleArray> scan(Node n) {
+    return scans.computeIfAbsent(new ScanRun(n.attrs().body(), n.inputs(), n.attrs().flag()), run -> runScan(n));
+  }
+
+  /**
+   * Runs the loop: each step evaluates the body with a fresh interpreter whose inputs are the
+   * step's parameters and whose variables are this one's. Outputs in {@link ScanBody#outputCount}
+   * order; a step output or carry history computed at step t is stored at row t, in either direction.
+   */
+  private List<DoubleArray> runScan(Node n) {
+    ScanBody body = n.attrs().body();
+    int sequences = body.sequences().size();
+    int time = in(n, 0).shape()[0];
+    List<DoubleArray> carries = new ArrayList<>();
+    for (int k = 0; k < body.carries().size(); k++) carries.add(in(n, sequences + k));
+    List<Node> stepOutputs = body.stepOutputs();
+    List<Node> summed = body.summedOutputs();
+    List<double[]> stacked = new ArrayList<>();
+    List<double[]> history = new ArrayList<>();
+    List<double[]> sums = new ArrayList<>();
+    for (Node o : stepOutputs) stacked.add(new double[time * product(concreteShape(o.shape(), dims))]);
+    for (Node c : body.carries()) history.add(new double[time * product(concreteShape(c.shape(), dims))]);
+    for (Node s : summed) sums.add(new double[product(concreteShape(s.shape(), dims))]);
+    boolean reverse = n.attrs().flag();
+    for (int step = 0; step < time; step++) {
+      int t = reverse ? time - 1 - step : step;
+      Map<String, DoubleArray> feeds = new HashMap<>();
+      for (int j = 0; j < sequences; j++) feeds.put(body.sequences().get(j).attrs().name(), row(in(n, j), t));
+      for (int k = 0; k < carries.size(); k++) {
+        feeds.put(body.carries().get(k).attrs().name(), carries.get(k));
+        double[] c = carries.get(k).data();
+        System.arraycopy(c, 0, history.get(k), t * c.length, c.length);
+      }
+      Interpreter stepEval = new Interpreter(dims, feeds, variables);
+      for (int m = 0; m < stepOutputs.size(); m++) {
+        double[] o = stepEval.evaluate(stepOutputs.get(m)).data();
+        System.arraycopy(o, 0, stacked.get(m), t * o.length, o.length);
+      }
+      for (int p = 0; p < summed.size(); p++) {
+        double[] v = stepEval.evaluate(summed.get(p)).data();
+        for (int i = 0; i < v.length; i++) sums.get(p)[i] += v[i];
+      }
+      List<DoubleArray> next = new ArrayList<>();
+      for (Node c : body.newCarries()) next.add(stepEval.evaluate(c));
+      carries = next;
+    }
+    List<DoubleArray> out = new ArrayList<>(carries);
+    for (int m = 0; m < stepOutputs.size(); m++) out.add(new DoubleArray(stackedShape(time, stepOutputs.get(m)), stacked.get(m)));
+    for (int p = 0; p < summed.size(); p++) out.add(new DoubleArray(concreteShape(summed.get(p).shape(), dims), sums.get(p)));
+    for (int k = 0; k < history.size(); k++) out.add(new DoubleArray(stackedShape(time, body.carries().get(k)), history.get(k)));
+    return out;
+  }
+
+  private int[] stackedShape(int time, Node perStep) {
+    int[] s = concreteShape(perStep.shape(), dims);
+    int[] out = new int[s.length + 1];
+    out[0] = time;
+    System.arraycopy(s, 0, out, 1, s.length);
+    return out;
+  }
+
+  /** Row {@code t} of the leading axis. */
+  private static DoubleArray row(DoubleArray x, int t) {
+    int[] shape = Arrays.copyOfRange(x.shape(), 1, x.rank());
+    int size = product(shape);
+    return new DoubleArray(shape, Arrays.copyOfRange(x.data(), t * size, (t + 1) * size));
   }
 
   // ---- index arithmetic

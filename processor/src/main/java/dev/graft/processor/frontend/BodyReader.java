@@ -10,6 +10,7 @@ import com.sun.source.tree.ExpressionStatementTree;
 import com.sun.source.tree.ExpressionTree;
 import com.sun.source.tree.IdentifierTree;
 import com.sun.source.tree.LiteralTree;
+import com.sun.source.tree.MemberReferenceTree;
 import com.sun.source.tree.MemberSelectTree;
 import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.MethodTree;
@@ -32,7 +33,11 @@ import dev.graft.processor.frontend.Value.NumberType;
 import dev.graft.processor.frontend.Value.Tensors;
 import dev.graft.processor.frontend.Value.TensorValue;
 import dev.graft.processor.frontend.Value.Text;
+import dev.graft.processor.ir.Graph;
 import dev.graft.processor.ir.Node;
+import dev.graft.processor.ir.Op;
+import dev.graft.processor.ir.ScanBody;
+import dev.graft.processor.ir.Shape;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -85,13 +90,26 @@ final class BodyReader {
   private final Positions positions;
   private final ModelScope model;
   private final DslOps ops;
-  private final Deque<ExecutableElement> callStack = new ArrayDeque<>();
+  private final Deque<ExecutableElement> callStack;
+  /**
+   * Step bodies already read, by step method and parameter types: reading the same step for the
+   * same shapes again gives the same body object, so two identical scans hash-cons into one loop.
+   */
+  private final Map<List<Object>, ScanBody> stepBodies;
 
   BodyReader(Trees trees, Positions positions, ModelScope model, DslOps ops) {
+    this(trees, positions, model, ops, new ArrayDeque<>(), new HashMap<>());
+  }
+
+  /** A reader for a scan step's body: its own graph and scope, the caller's stack (to catch recursion). */
+  private BodyReader(Trees trees, Positions positions, ModelScope model, DslOps ops, Deque<ExecutableElement> callStack,
+      Map<List<Object>, ScanBody> stepBodies) {
     this.trees = trees;
     this.positions = positions;
     this.model = model;
     this.ops = ops;
+    this.callStack = callStack;
+    this.stepBodies = stepBodies;
   }
 
   /** Evaluates {@code method}'s body with its parameters bound to {@code arguments}. */
@@ -397,6 +415,7 @@ final class BodyReader {
     if (select instanceof IdentifierTree id) {
       String name = id.getName().toString();
       if (!model.methods(name).isEmpty()) return inline(name, inv, locals);
+      if (name.equals("scan") && model.importsOp(name)) return scan(inv, locals);
       if (DslOps.STATIC_NAMES.contains(name) && model.importsOp(name)) return ops.apply(name, inv, args(inv, null, locals));
       throw unknown(inv, name + "(...) is neither a method of " + model.modelName() + " nor a Graft operation"
           + (DslOps.STATIC_NAMES.contains(name) ? " imported with 'import static dev.graft.dsl.Ops.*'" : ""));
@@ -409,6 +428,7 @@ final class BodyReader {
       throw unknown(inv, name + "(...) is not a method of " + model.modelName());
     }
     if (isOpsClass(qualifier, locals)) {
+      if (name.equals("scan")) return scan(inv, locals);
       if (DslOps.STATIC_NAMES.contains(name)) return ops.apply(name, inv, args(inv, null, locals));
       throw unknown(inv, "Ops." + name + "(...) is not a Graft operation");
     }
@@ -464,6 +484,174 @@ final class BodyReader {
           + param.getName() + " of " + name));
     }
     return run(callee, bound).value();
+  }
+
+  // ---- scan
+
+  /**
+   * {@code scan(this::step, sequence, state...)}: reads the step method once, into a body graph
+   * of its own whose parameters are the sequence's element and the states, and builds the SCAN
+   * outputs {outputs, final states...}. The step sees only its parameters, the model's variables
+   * (as the body's own VARIABLE leaves) and constants.
+   */
+  private Value scan(MethodInvocationTree inv, Map<String, Value> locals) {
+    List<? extends ExpressionTree> args = inv.getArguments();
+    if (args.size() < 3 || args.size() > 5) {
+      throw unknown(inv, "scan takes a step method reference, a sequence and one to three initial states, got "
+          + args.size() + " arguments (see dev.graft.dsl.Ops.scan)");
+    }
+    ExpressionTree ref = args.get(0);
+    if (!(ref instanceof MemberReferenceTree mr) || !(isThis(mr.getQualifierExpression())
+        || isModelClass(mr.getQualifierExpression(), locals))) {
+      throw unsupported(ref, "the step of scan must be a method of " + model.modelName() + ", written this::method");
+    }
+    String stepName = mr.getName().toString();
+    int states = args.size() - 2;
+    List<ExecutableElement> named = model.methods(stepName);
+    if (named.isEmpty()) throw unknown(ref, stepName + " is not a method of " + model.modelName());
+    List<ExecutableElement> candidates = named.stream().filter(m -> m.getParameters().size() == states + 1).toList();
+    if (candidates.isEmpty()) {
+      throw new GraftException(Message.SHAPE_MISMATCH, positions.of(ref), "scan with " + states + " initial state"
+          + (states == 1 ? "" : "s") + " needs a step taking the sequence element and " + states + " state"
+          + (states == 1 ? "" : "s") + " (" + (states + 1) + " parameters), but " + stepName + " takes "
+          + named.get(0).getParameters().size());
+    }
+    if (candidates.size() > 1) throw unsupported(ref, "overloaded model methods named " + stepName + " cannot be told apart");
+    ExecutableElement step = candidates.get(0);
+    if (callStack.contains(step)) {
+      List<ExecutableElement> frames = new ArrayList<>(callStack);
+      java.util.Collections.reverse(frames);
+      String path = frames.subList(frames.indexOf(step), frames.size()).stream().map(x -> x.getSimpleName().toString())
+          .collect(Collectors.joining(" -> "));
+      throw new GraftException(Message.RECURSION, positions.of(inv), "recursive scan: " + path + " -> scan(this::"
+          + stepName + ") (a step cannot scan over itself)");
+    }
+    Value sequenceValue = eval(args.get(1), locals);
+    if (!(sequenceValue instanceof TensorValue sequence)) {
+      throw unsupported(args.get(1), "scan needs a tensor sequence here, got " + Value.describe(sequenceValue));
+    }
+    if (sequence.node().shape().rank() < 1) {
+      throw new GraftException(Message.SHAPE_MISMATCH, positions.of(args.get(1)), "scan needs a time-major sequence"
+          + " [time, ...], got a scalar");
+    }
+    List<Node> initial = new ArrayList<>();
+    for (ExpressionTree a : args.subList(2, args.size())) {
+      Value v = eval(a, locals);
+      if (!(v instanceof TensorValue t)) throw unsupported(a, "scan needs a tensor initial state here, got " + Value.describe(v));
+      if (t.node().dtype() != dev.graft.dsl.DType.FLOAT32) {
+        throw new GraftException(Message.DTYPE, positions.of(a), "a scan state must be float32, got an int32 tensor");
+      }
+      initial.add(t.node());
+    }
+
+    List<Object> key = new ArrayList<>(List.of(step, sequence.node().shape(), sequence.node().dtype()));
+    for (Node n : initial) key.add(n.shape());
+    ScanBody scanBody = stepBodies.get(key);
+    if (scanBody == null) {
+      scanBody = readStep(step, stepName, ref, args, sequence.node(), initial);
+      stepBodies.put(key, scanBody);
+    }
+    Graph outer = ops.graph().at(positions.of(inv));
+    List<Node> results = new ArrayList<>();
+    results.add(outer.scan(scanBody, List.of(sequence.node()), initial, false, states));
+    for (int k = 0; k < states; k++) results.add(outer.scan(scanBody, List.of(sequence.node()), initial, false, k));
+    return new Tensors(results);
+  }
+
+  /** Reads {@code step} into a body graph whose parameters are x_t (the sequence without its time axis) and the states. */
+  private ScanBody readStep(ExecutableElement step, String stepName, ExpressionTree ref, List<? extends ExpressionTree> args,
+      Node sequence, List<Node> initial) {
+    int states = initial.size();
+    MethodTree stepTree = trees.getTree(step);
+    if (stepTree == null || stepTree.getBody() == null) throw unsupported(ref, stepName + " has no body to read");
+    Graph body = new Graph();
+    Map<String, Value> bound = new HashMap<>();
+    List<Node> params = new ArrayList<>();
+    for (int i = 0; i <= states; i++) {
+      VariableTree param = stepTree.getParameters().get(i);
+      Shape element = sequence.shape().sub(1, sequence.shape().rank());
+      Node p = i == 0
+          ? body.at(positions.of(param)).input(param.getName().toString(), 0, element, sequence.dtype())
+          : body.at(positions.of(param)).input(param.getName().toString(), i, initial.get(i - 1).shape(), dev.graft.dsl.DType.FLOAT32);
+      params.add(p);
+      bound.put(param.getName().toString(), conform(param.getType(), new TensorValue(p), args.get(Math.min(i + 1, args.size() - 1)),
+          "parameter " + param.getName() + " of scan step " + stepName));
+    }
+    BodyReader stepReader = new BodyReader(trees, positions, new StepScope(model, body), new DslOps(body, positions), callStack,
+        stepBodies);
+    Returned returned = stepReader.run(step, bound);
+    List<Node> newStates = newStates(returned, states, stepName, initial);
+    return new ScanBody(body, params.subList(0, 1), params.subList(1, params.size()), newStates,
+        List.of(newStates.get(0)), List.of());
+  }
+
+  /** The step's new states, checked against the initial states (count, shape, dtype) at the return. */
+  private List<Node> newStates(Returned returned, int states, String stepName, List<Node> initial) {
+    ExpressionTree e = returned.expression();
+    List<Node> out;
+    if (states == 1 && returned.value() instanceof TensorValue t) {
+      out = List.of(t.node());
+    } else if (states > 1 && returned.value() instanceof Tensors t && t.parts().size() == states) {
+      out = t.parts();
+    } else {
+      throw new GraftException(Message.SHAPE_MISMATCH, positions.of(e), "scan step " + stepName + " must return "
+          + (states == 1 ? "its new state (one tensor)" : "its " + states + " new states (new Tensor[] {...})")
+          + ", got " + Value.describe(returned.value()));
+    }
+    List<? extends ExpressionTree> parts = e instanceof NewArrayTree n && n.getInitializers() != null
+        && n.getInitializers().size() == states ? n.getInitializers() : null;
+    for (int k = 0; k < states; k++) {
+      Node n = out.get(k);
+      Tree at = parts == null ? e : parts.get(k);
+      if (!n.shape().equals(initial.get(k).shape()) || n.dtype() != initial.get(k).dtype()) {
+        throw new GraftException(Message.SHAPE_MISMATCH, positions.of(at), "scan step " + stepName + " returns a new "
+            + (states == 1 ? "state" : "state " + k) + " of shape " + n.shape() + (n.dtype() == initial.get(k).dtype()
+            ? "" : " " + n.dtype()) + ", but the state it replaces has shape " + initial.get(k).shape()
+            + ": a step must keep each state's shape");
+      }
+    }
+    return out;
+  }
+
+  /** A step body's view of the model: variables become the body graph's own VARIABLE leaves. */
+  private static final class StepScope implements ModelScope {
+    private final ModelScope outer;
+    private final Graph body;
+
+    StepScope(ModelScope outer, Graph body) {
+      this.outer = outer;
+      this.body = body;
+    }
+
+    @Override
+    public Value field(String name) {
+      Value v = outer.field(name);
+      if (v instanceof TensorValue t && t.node().op() == Op.VARIABLE) {
+        Node outerVariable = t.node();
+        return new TensorValue(body.at(outerVariable.position()).make(Op.VARIABLE, List.of(), outerVariable.attrs()));
+      }
+      return v;
+    }
+
+    @Override
+    public List<ExecutableElement> methods(String name) {
+      return outer.methods(name);
+    }
+
+    @Override
+    public boolean importsOp(String name) {
+      return outer.importsOp(name);
+    }
+
+    @Override
+    public String modelName() {
+      return outer.modelName();
+    }
+
+    @Override
+    public String simpleName() {
+      return outer.simpleName();
+    }
   }
 
   // ---- types of locals and parameters

@@ -62,6 +62,11 @@ final class DslOps {
     return Set.copyOf(names);
   }
 
+  /** The graph this maps calls into (a scan body has its own). */
+  Graph graph() {
+    return graph;
+  }
+
   /** Builds the nodes for {@code name(args)} written at {@code call}. */
   Value apply(String name, Tree call, List<Arg> args) {
     Call c = new Call(name, call, args);
@@ -168,6 +173,12 @@ final class DslOps {
       }
       case "constant" -> {
         return constant(c);
+      }
+      case "zeros" -> {
+        c.arity(1, 1);
+        Shape shape = c.shape(0);
+        Graph g = graph.at(c.pos());
+        return c.result(g.broadcastTo(g.scalar(0), shape));
       }
       default -> throw c.error(Message.UNKNOWN_METHOD, call, "'" + name + "' is not a Graft DSL operation");
     }

@@ -5,10 +5,12 @@ import java.util.Objects;
 
 /**
  * The attributes of a node; which ones an op uses is said on each {@link Op}. Immutable (arrays
- * are copied in and out) and compared by value, for hash-consing.
+ * are copied in and out) and compared by value, for hash-consing, except a SCAN's {@link
+ * ScanBody}, which compares by identity: that is sound (two different bodies are never merged)
+ * and cheap, and only misses merging two separately built but identical bodies.
  */
 public final class Attrs {
-  public static final Attrs NONE = new Attrs(new int[0], new double[0], null, null, null, false);
+  public static final Attrs NONE = new Attrs(new int[0], new double[0], null, null, null, false, null);
 
   private final int[] ints;
   private final double[] reals;
@@ -16,14 +18,16 @@ public final class Attrs {
   private final Dim dim;
   private final Shape target;
   private final boolean flag;
+  private final ScanBody body;
 
-  private Attrs(int[] ints, double[] reals, String name, Dim dim, Shape target, boolean flag) {
+  private Attrs(int[] ints, double[] reals, String name, Dim dim, Shape target, boolean flag, ScanBody body) {
     this.ints = ints;
     this.reals = reals;
     this.name = name;
     this.dim = dim;
     this.target = target;
     this.flag = flag;
+    this.body = body;
   }
 
   public static Attrs ints(int... ints) {
@@ -35,27 +39,31 @@ public final class Attrs {
   }
 
   public Attrs withInts(int... v) {
-    return new Attrs(v.clone(), reals, name, dim, target, flag);
+    return new Attrs(v.clone(), reals, name, dim, target, flag, body);
   }
 
   public Attrs withReals(double... v) {
-    return new Attrs(ints, v.clone(), name, dim, target, flag);
+    return new Attrs(ints, v.clone(), name, dim, target, flag, body);
   }
 
   public Attrs withName(String v) {
-    return new Attrs(ints, reals, v, dim, target, flag);
+    return new Attrs(ints, reals, v, dim, target, flag, body);
   }
 
   public Attrs withDim(Dim v) {
-    return new Attrs(ints, reals, name, v, target, flag);
+    return new Attrs(ints, reals, name, v, target, flag, body);
   }
 
   public Attrs withTarget(Shape v) {
-    return new Attrs(ints, reals, name, dim, v, flag);
+    return new Attrs(ints, reals, name, dim, v, flag, body);
   }
 
   public Attrs withFlag(boolean v) {
-    return new Attrs(ints, reals, name, dim, target, v);
+    return new Attrs(ints, reals, name, dim, target, v, body);
+  }
+
+  public Attrs withBody(ScanBody v) {
+    return new Attrs(ints, reals, name, dim, target, flag, v);
   }
 
   public int[] ints() {
@@ -99,16 +107,22 @@ public final class Attrs {
     return flag;
   }
 
+  /** The step function of a SCAN. */
+  public ScanBody body() {
+    return body;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Attrs a && Arrays.equals(a.ints, ints) && Arrays.equals(a.reals, reals)
         && Objects.equals(a.name, name) && Objects.equals(a.dim, dim)
-        && Objects.equals(a.target, target) && a.flag == flag;
+        && Objects.equals(a.target, target) && a.flag == flag && a.body == body;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(Arrays.hashCode(ints), Arrays.hashCode(reals), name, dim, target, flag);
+    return Objects.hash(Arrays.hashCode(ints), Arrays.hashCode(reals), name, dim, target, flag,
+        System.identityHashCode(body));
   }
 
   @Override
@@ -122,6 +136,7 @@ public final class Attrs {
     if (dim != null) b.append(" dim=").append(dim);
     if (target != null) b.append(" target=").append(target);
     if (flag) b.append(" flag");
+    if (body != null) b.append(' ').append(body); // never an identity hash: output stays deterministic
     return b.toString().trim();
   }
 }

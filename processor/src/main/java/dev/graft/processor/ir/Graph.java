@@ -209,4 +209,25 @@ public final class Graph {
   public Node oneHot(Node indices, Dim depth) {
     return make(Op.ONE_HOT, List.of(indices), Attrs.NONE.withDim(depth));
   }
+
+  // ---- recurrence
+
+  /** Output {@code index} of a scan of {@code body} over {@code sequences} from {@code initialCarries}. */
+  public Node scan(ScanBody body, List<Node> sequences, List<Node> initialCarries, boolean reverse, int index) {
+    List<Node> inputs = new ArrayList<>(sequences);
+    inputs.addAll(initialCarries);
+    return make(Op.SCAN, inputs, Attrs.ints(index).withFlag(reverse).withBody(body));
+  }
+
+  /** Every output of one scan, in output-index order (the same loop: only the index differs). */
+  public List<Node> scanOutputs(ScanBody body, List<Node> sequences, List<Node> initialCarries, boolean reverse) {
+    List<Node> out = new ArrayList<>();
+    for (int i = 0; i < body.outputCount(); i++) out.add(scan(body, sequences, initialCarries, reverse, i));
+    return out;
+  }
+
+  /** Another output of the same scan as {@code scanNode}. */
+  public Node sibling(Node scanNode, int index) {
+    return make(Op.SCAN, scanNode.inputs(), scanNode.attrs().withInts(index));
+  }
 }

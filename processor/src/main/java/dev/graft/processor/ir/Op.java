@@ -90,10 +90,22 @@ public enum Op {
   /** Gradient of GATHER: zeros of the target shape, plus updates (input 1) added at the rows named by indices (input 0). attrs: target. */
   SCATTER_ADD(Kind.INDEXING),
   /** Float one-hot of int indices: indices.shape + [depth]. attrs: dim = depth. */
-  ONE_HOT(Kind.INDEXING);
+  ONE_HOT(Kind.INDEXING),
+
+  // ---- recurrence
+  /**
+   * A loop over the leading (time) axis, like JAX's {@code lax.scan}: inputs are the sequences
+   * [time, ...] (at least one; equal leading dims), then the initial carries. attrs: body = the
+   * step ({@link ScanBody}: parameters x_t..., carry..., results new carries, step outputs,
+   * summed outputs), ints = {output index}, flag = reverse (t runs from last to first; a step
+   * output computed at t is still stored at t). A SCAN is multi-valued, so each value it offers
+   * is its own node with the same inputs and body and another output index (see
+   * {@link ScanBody#outputKind}); they are computed by one loop.
+   */
+  SCAN(Kind.LOOP);
 
   /** Broad classes of ops that later phases treat alike. */
-  public enum Kind { LEAF, UNARY, BINARY, LAYOUT, MATMUL, REDUCTION, ROWWISE, INDEXING }
+  public enum Kind { LEAF, UNARY, BINARY, LAYOUT, MATMUL, REDUCTION, ROWWISE, INDEXING, LOOP }
 
   private final Kind kind;
 

@@ -28,6 +28,7 @@ public final class ShapeRules {
       case REDUCTION -> reduction(op, in.get(0), attrs, pos);
       case ROWWISE -> rowwise(op, in, pos);
       case INDEXING -> indexing(op, in, attrs, pos);
+      case LOOP -> scan(in, attrs);
     };
   }
 
@@ -273,6 +274,38 @@ public final class ShapeRules {
         yield new Type(indices.shape().append(attrs.dim()), DType.FLOAT32);
       }
       default -> throw new AssertionError(op);
+    };
+  }
+
+  /**
+   * A SCAN output. The front end reports user mistakes (step return shapes, arity) with their
+   * own positions before it builds one, so a mismatch here is an internal error.
+   */
+  private static Type scan(List<Node> in, Attrs attrs) {
+    ScanBody body = attrs.body();
+    if (body == null) throw new IllegalArgumentException("scan without a body");
+    List<Node> params = body.parameters();
+    int sequences = body.sequences().size();
+    if (sequences < 1) throw new IllegalArgumentException("a scan needs at least one sequence");
+    if (in.size() != params.size()) {
+      throw new IllegalArgumentException("scan with " + in.size() + " inputs for a body of " + params.size() + " parameters");
+    }
+    if (in.get(0).shape().rank() < 1) throw new IllegalArgumentException("scan over a scalar sequence");
+    Dim time = in.get(0).shape().dim(0);
+    for (int i = 0; i < in.size(); i++) {
+      Node x = in.get(i);
+      Node p = params.get(i);
+      Shape expected = i < sequences ? Shape.of(time).concat(p.shape()) : p.shape();
+      if (!x.shape().equals(expected) || x.dtype() != p.dtype()) {
+        throw new IllegalArgumentException("scan input " + i + " is " + x.shape() + " " + x.dtype() + ", the body expects "
+            + expected + " " + p.dtype());
+      }
+    }
+    int index = attrs.intAt(0);
+    Node out = body.outputNode(index);
+    return switch (body.outputKind(index)) {
+      case FINAL_CARRY, SUMMED_OUTPUT -> new Type(out.shape(), out.dtype());
+      case STEP_OUTPUT, CARRY_HISTORY -> new Type(Shape.of(time).concat(out.shape()), out.dtype());
     };
   }
 

@@ -38,6 +38,7 @@ public final class Verifier {
   }
 
   private static void verifyReachable(ModelGraph model, ModelGraph.Entry e, Node root, List<Node> all) {
+    Set<ScanBody> bodies = new HashSet<>();
     Set<Node> seen = new HashSet<>();
     Deque<Node> work = new ArrayDeque<>();
     work.push(root);
@@ -49,18 +50,41 @@ public final class Verifier {
         check(in.id() < n.id(), e, "input %" + in.id() + " does not come before " + n);
         work.push(in);
       }
-      ShapeRules.Type t = ShapeRules.infer(n.op(), n.inputs(), n.attrs(), n.position());
-      check(t.shape().equals(n.shape()) && t.dtype() == n.dtype(), e, "inferred " + t + " differs from " + n);
-      if (n.op() == Op.VARIABLE) {
-        int index = n.attrs().intAt(0);
-        check(index < model.variables().size() && model.variables().get(index).name().equals(n.attrs().name())
-            && model.variables().get(index).shape().equals(n.shape()), e, "undeclared variable " + n);
-      } else if (n.op() == Op.INPUT) {
+      checkNode(model, e, n, bodies);
+      if (n.op() == Op.INPUT) {
         int index = n.attrs().intAt(0);
         check(index < e.inputs().size() && e.inputs().get(index).name().equals(n.attrs().name())
             && e.inputs().get(index).shape().equals(n.shape()) && e.inputs().get(index).dtype() == n.dtype(), e,
             "input not declared by the entry: " + n);
       }
+    }
+  }
+
+  /** What every node must satisfy, in the model's graph or in a scan body. */
+  private static void checkNode(ModelGraph model, ModelGraph.Entry e, Node n, Set<ScanBody> bodies) {
+    ShapeRules.Type t = ShapeRules.infer(n.op(), n.inputs(), n.attrs(), n.position());
+    check(t.shape().equals(n.shape()) && t.dtype() == n.dtype(), e, "inferred " + t + " differs from " + n);
+    if (n.op() == Op.VARIABLE) {
+      int index = n.attrs().intAt(0);
+      check(index < model.variables().size() && model.variables().get(index).name().equals(n.attrs().name())
+          && model.variables().get(index).shape().equals(n.shape()), e, "undeclared variable " + n);
+    } else if (n.op() == Op.SCAN && bodies.add(n.attrs().body())) {
+      verifyBody(model, e, n.attrs().body(), bodies);
+    }
+  }
+
+  /**
+   * A scan body is closed: its nodes belong to its own graph, in topological order, and its only
+   * INPUT leaves are its parameters (outer values cannot leak in; variables and constants can).
+   */
+  private static void verifyBody(ModelGraph model, ModelGraph.Entry e, ScanBody body, Set<ScanBody> bodies) {
+    List<Node> all = body.graph().nodes();
+    Set<Node> params = new HashSet<>(body.parameters());
+    for (Node n : body.nodes()) {
+      check(n.id() < all.size() && all.get(n.id()) == n, e, "node not in its scan body's graph: " + n);
+      for (Node in : n.inputs()) check(in.id() < n.id(), e, "input %" + in.id() + " does not come before " + n + " in a scan body");
+      check(n.op() != Op.INPUT || params.contains(n), e, "a scan body uses an input that is not its parameter: " + n);
+      checkNode(model, e, n, bodies);
     }
   }
 

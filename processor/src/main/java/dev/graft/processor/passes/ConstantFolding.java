@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * Constant folding: a node whose inputs are all constants becomes a CONSTANT, computed at
  * compile time by the reference interpreter, so the seed's {@code a = (b + c) * (c + 2)} is
- * 22.5 in the generated code. Results are rounded to float32, the type the runtime would have
+ * 22.5 in the generated code (a SCAN is never folded). Results are rounded to float32, the type the runtime would have
  * computed in; a result that is not finite is left unfolded. Only results of at most {@link #MAX_ELEMENTS} elements are folded: weights never
  * become array literals in the generated source.
  */
@@ -33,6 +33,9 @@ public final class ConstantFolding implements Pass {
       return n.attrs().target().isFixed() ? g.scalar(n.attrs().target().size().value()) : n;
     }
     if (n.op().kind() == Op.Kind.LEAF || n.inputs().isEmpty()) return n;
+    // A loop stays a loop: running it at compile time would unroll its cost into the compiler
+    // (constants inside its body are still folded, since the rewriter visits bodies).
+    if (n.op() == Op.SCAN) return n;
     for (Node in : n.inputs()) if (in.op() != Op.CONSTANT) return n;
     if (!n.shape().isFixed() || n.shape().size().value() > MAX_ELEMENTS) return n;
     if (n.dtype() != dev.graft.dsl.DType.FLOAT32) return n;

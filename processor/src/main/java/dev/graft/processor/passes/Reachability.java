@@ -2,6 +2,7 @@ package dev.graft.processor.passes;
 
 import dev.graft.processor.ir.ModelGraph;
 import dev.graft.processor.ir.Node;
+import dev.graft.processor.ir.ScanBody;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -38,6 +39,14 @@ public final class Reachability {
   /** The nodes one entry computes: its result and its gradients, with their inputs. */
   public static List<Node> of(ModelGraph.Entry entry) {
     return from(entry.roots());
+  }
+
+  /**
+   * The nodes one iteration of a scan body computes, in id order. The outer traversals above do
+   * not enter bodies: a SCAN node stands for its whole loop.
+   */
+  public static List<Node> of(ScanBody body) {
+    return from(body.results());
   }
 
   /** The nodes any entry of the model computes. */

@@ -1,11 +1,15 @@
 package dev.graft.processor.passes;
 
+import dev.graft.processor.ir.Attrs;
 import dev.graft.processor.ir.Graph;
 import dev.graft.processor.ir.ModelGraph;
 import dev.graft.processor.ir.Node;
+import dev.graft.processor.ir.Op;
+import dev.graft.processor.ir.ScanBody;
 import dev.graft.processor.ir.SourcePos;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +23,12 @@ import java.util.Map;
  *
  * <p>A rule must return a node of the same shape and dtype; the rewriter checks it, so a wrong
  * rule fails at once with the pass's name instead of corrupting later phases.
+ *
+ * <p>Scan bodies are rewritten too, with the same rule, before the SCAN nodes that use them: a
+ * body's parameters stay as they are, its results are rewritten like entry roots, and when any
+ * result changed the SCAN gets a new {@link ScanBody} (one per old body and rewrite, so sibling
+ * SCAN nodes of one loop keep sharing their body). A body whose results did not change is kept
+ * as the same object, so a pipeline reaches its fixed point.
  */
 public final class Rewriter {
   /** How many times a rule may rewrite one node's result again before the rewriter stops. */
@@ -41,8 +51,9 @@ public final class Rewriter {
     Graph graph = model.graph();
     SourcePos saved = graph.position();
     Map<Node, Node> memo = new HashMap<>();
+    Map<ScanBody, ScanBody> bodies = new IdentityHashMap<>();
     try {
-      for (Node n : Reachability.of(model)) memo.put(n, rewriteNode(graph, n, memo, passName, rule));
+      for (Node n : Reachability.of(model)) memo.put(n, rewriteNode(graph, n, memo, bodies, passName, rule));
     } finally {
       graph.at(saved);
     }
@@ -57,7 +68,18 @@ public final class Rewriter {
     return changed ? model.withEntries(entries) : model;
   }
 
-  private static Node rewriteNode(Graph graph, Node n, Map<Node, Node> memo, String passName, Rule rule) {
+  private static Node rewriteNode(Graph graph, Node n, Map<Node, Node> memo, Map<ScanBody, ScanBody> bodies,
+      String passName, Rule rule) {
+    Attrs attrs = n.attrs();
+    if (n.op() == Op.SCAN) {
+      ScanBody body = attrs.body();
+      ScanBody rewritten = bodies.get(body);
+      if (rewritten == null) {
+        rewritten = rewriteBody(body, bodies, passName, rule);
+        bodies.put(body, rewritten);
+      }
+      if (rewritten != body) attrs = attrs.withBody(rewritten);
+    }
     graph.at(n.position());
     List<Node> inputs = new ArrayList<>(n.inputs().size());
     boolean inputsChanged = false;
@@ -66,7 +88,7 @@ public final class Rewriter {
       inputsChanged |= r != in;
       inputs.add(r);
     }
-    Node current = inputsChanged ? graph.make(n.op(), inputs, n.attrs()) : n;
+    Node current = inputsChanged || attrs != n.attrs() ? graph.make(n.op(), inputs, attrs) : n;
     for (int i = 0; i < MAX_LOCAL_REWRITES; i++) {
       Node next = rule.apply(graph, current);
       if (next == current) break;
@@ -77,5 +99,27 @@ public final class Rewriter {
       current = next;
     }
     return current;
+  }
+
+  private static ScanBody rewriteBody(ScanBody body, Map<ScanBody, ScanBody> bodies, String passName, Rule rule) {
+    Graph graph = body.graph();
+    SourcePos saved = graph.position();
+    Map<Node, Node> memo = new HashMap<>();
+    try {
+      for (Node n : body.nodes()) memo.put(n, rewriteNode(graph, n, memo, bodies, passName, rule));
+    } finally {
+      graph.at(saved);
+    }
+    for (Node p : body.parameters()) {
+      if (memo.getOrDefault(p, p) != p) throw new IllegalStateException(passName + " rewrote scan parameter " + p);
+    }
+    List<Node> newCarries = body.newCarries().stream().map(memo::get).toList();
+    List<Node> stepOutputs = body.stepOutputs().stream().map(memo::get).toList();
+    List<Node> summed = body.summedOutputs().stream().map(memo::get).toList();
+    if (newCarries.equals(body.newCarries()) && stepOutputs.equals(body.stepOutputs())
+        && summed.equals(body.summedOutputs())) {
+      return body;
+    }
+    return new ScanBody(graph, body.sequences(), body.carries(), newCarries, stepOutputs, summed);
   }
 }

@@ -80,6 +80,8 @@ public final class Scheduler {
       case MATMUL -> Kernel.Kind.MATMUL;
       case REDUCTION, ROWWISE -> Kernel.Kind.LIBRARY;
       case INDEXING -> n.op() == Op.ONE_HOT ? Kernel.Kind.LAYOUT : Kernel.Kind.LIBRARY;
+      case LOOP -> throw new dev.graft.processor.diag.GraftException(dev.graft.processor.diag.Message.UNSUPPORTED,
+          n.position(), "scan is checked and differentiated but code generation for it is not implemented yet");
     };
   }
 

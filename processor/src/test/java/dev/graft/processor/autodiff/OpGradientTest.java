@@ -11,6 +11,7 @@ import dev.graft.processor.ir.Dim;
 import dev.graft.processor.ir.Graph;
 import dev.graft.processor.ir.Node;
 import dev.graft.processor.ir.Op;
+import dev.graft.processor.ir.ScanBody;
 import dev.graft.processor.ir.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -165,6 +166,28 @@ class OpGradientTest {
         (g, a) -> g.scatterAdd(a.get(0), a.get(1), s(3, 2)));
     add(Op.SCATTER_ADD, "2-d indices", List.of(indices("i", s(2, 2), 3), arg("updates", s(2, 2, 4), ANY)),
         (g, a) -> g.scatterAdd(a.get(0), a.get(1), s(3, 4)));
+
+    // BPTT with respect to the sequence and the initial carries (scan/BpttGradientTest covers the
+    // weights a body reads, longer sequences and LSTM cells). The result is the stacked outputs
+    // times the final carry, so both kinds of output carry a cotangent.
+    add(Op.SCAN, "tanh cell over 3 steps", List.of(arg("xs", s(3, 2, 2), ANY), arg("h0", s(2, 2), ANY)),
+        (g, a) -> scanCell(g, a, false));
+    add(Op.SCAN, "tanh cell in reverse", List.of(arg("xs", s(3, 2, 2), ANY), arg("h0", s(2, 2), ANY)),
+        (g, a) -> scanCell(g, a, true));
+  }
+
+  /** h' = tanh(x·W + h·U) with constant W and U, as a scan; outputs · final state (broadcast over time). */
+  private static Node scanCell(Graph g, List<Node> a, boolean reverse) {
+    Graph b = new Graph();
+    Node x = b.input("x", 0, s(2, 2), dev.graft.dsl.DType.FLOAT32);
+    Node h = b.input("h", 1, s(2, 2), dev.graft.dsl.DType.FLOAT32);
+    Node w = b.constant(s(2, 2), 0.5, -1.2, 0.9, 0.3);
+    Node u = b.constant(s(2, 2), -0.7, 0.4, 1.1, 0.6);
+    Node next = b.unary(Op.TANH, b.add(b.matmul(x, w, false, false), b.matmul(h, u, false, false)));
+    ScanBody body = new ScanBody(b, List.of(x), List.of(h), List.of(next), List.of(next), List.of());
+    Node outputs = g.scan(body, List.of(a.get(0)), List.of(a.get(1)), reverse, 1);
+    Node last = g.scan(body, List.of(a.get(0)), List.of(a.get(1)), reverse, 0);
+    return g.mul(outputs, last);
   }
 
   @TestFactory

@@ -11,6 +11,7 @@ import dev.graft.processor.ir.Dim;
 import dev.graft.processor.ir.Graph;
 import dev.graft.processor.ir.Node;
 import dev.graft.processor.ir.Op;
+import dev.graft.processor.ir.ScanBody;
 import dev.graft.processor.ir.Shape;
 import java.util.EnumSet;
 import java.util.List;
@@ -234,6 +235,28 @@ class InterpreterTest {
     Node x = c(d(3, 1, 2), 3);
     Node direct = g.make(Op.REDUCE_MAX, List.of(x), Attrs.ints(0).withFlag(true));
     assertValue(eval(direct), d(3), 1);
+  }
+
+  /** A running sum h' = h + x, with 2·x summed over time; every kind of output, in both directions. */
+  @Test
+  void scan() {
+    Graph b = new Graph();
+    Node x = b.input("x", 0, Shape.of(2), DType.FLOAT32);
+    Node h = b.input("h", 1, Shape.of(2), DType.FLOAT32);
+    Node next = b.add(h, x);
+    ScanBody body = new ScanBody(b, List.of(x), List.of(h), List.of(next), List.of(next), List.of(b.mul(x, b.scalar(2))));
+    List<Node> seq = List.of(c(d(1, 2, 3, 4, 5, 6), 3, 2));
+    List<Node> init = List.of(c(d(0, 10), 2));
+    List<Node> forward = g.scanOutputs(body, seq, init, false);
+    assertValue(eval(forward.get(0)), d(9, 22), 2);
+    assertValue(eval(forward.get(1)), d(1, 12, 4, 16, 9, 22), 3, 2);
+    assertValue(eval(forward.get(2)), d(18, 24), 2);
+    assertValue(eval(forward.get(3)), d(0, 10, 1, 12, 4, 16), 3, 2);
+    // In reverse, t runs 2, 1, 0 and what step t computes is still stored at row t.
+    List<Node> reverse = g.scanOutputs(body, seq, init, true);
+    assertValue(eval(reverse.get(0)), d(9, 22), 2);
+    assertValue(eval(reverse.get(1)), d(9, 22, 8, 20, 5, 16), 3, 2);
+    assertValue(eval(reverse.get(3)), d(8, 20, 5, 16, 0, 10), 3, 2);
   }
 
   @AfterAll
