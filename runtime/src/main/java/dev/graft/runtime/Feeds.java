@@ -50,6 +50,11 @@ public final class Feeds {
     return arrays.keySet();
   }
 
+  /** The number of fed inputs. */
+  int size() {
+    return arrays.size();
+  }
+
   /** Whether {@code name} is fed. */
   public boolean contains(String name) {
     return arrays.containsKey(name);

@@ -10,7 +10,9 @@ import java.util.Arrays;
  *
  * <p>Instances are immutable: the factories copy their data and the accessors return copies.
  * {@link Session} reads and fills the backing array directly, so feeding the same array many
- * times copies nothing.
+ * times copies nothing. The one exception: an array passed as the {@code into} of
+ * {@link Session#runInto} has its elements overwritten with the result, so that a hot loop can
+ * reuse one output array instead of allocating a new one per call.
  */
 public final class NDArray {
   /** Above this many elements, {@link #toString()} shows only the edges of each axis. */

@@ -36,6 +36,17 @@ import java.util.Set;
  * (from {@link Dims}), the others from the shapes of each call's feeds. Every call validates its
  * feeds before anything runs, so a failed call changes nothing. Methods are synchronized: a
  * session may be shared between threads, which then take turns.
+ *
+ * <p><b>Calls without garbage.</b> Once warmed up, {@link #runInto(int, NDArray, NDArray...)},
+ * {@link #runInto(String, NDArray, Feeds)}, both {@code eval}s and both {@link Trainer}
+ * {@code step}s allocate nothing: the session reuses its own per-call buffers (under its lock),
+ * clears its references to the caller's arrays when the call ends, and the result goes into an
+ * array the caller owns (or is a {@code float}). Validation is as complete as in {@link #run};
+ * only a failing call builds a message. Java builds a new array for each varargs call, so a loop
+ * that must not allocate passes an {@code NDArray[]} it reuses, or a {@link Feeds} it reuses
+ * (the generated typed facades reuse their argument arrays). {@link #run} allocates its result.
+ * What the generated code and the kernels allocate is theirs: they grow their workspaces to
+ * the largest call and then reuse them.
  */
 public final class Session implements AutoCloseable {
   /** Checkpoint metadata key: the model's simple name (informational, not checked on restore). */
@@ -64,6 +75,18 @@ public final class Session implements AutoCloseable {
   private final Kernels kernels;
   private final ModelExecutor executor;
   private boolean closed;
+
+  // Reused by every call, under the lock, so that a call allocates nothing.
+  /** The symbol values of the current call. */
+  private final int[] callDims;
+  /** The input that bound each per-call symbol in the current call, for messages. */
+  private final String[] boundBy;
+  /** Per entry: its input arrays in order, as the executor takes them; cleared after each call. */
+  private final Object[][] callData;
+  /** Per entry: its feeds in order, for calls by name; cleared after each call. */
+  private final NDArray[][] callInputs;
+  /** The result of {@link #eval}. */
+  private final float[] scalarResult = new float[1];
 
   private Session(CompiledModel model, Device device, Dims dims) {
     this.spec = model.spec();
@@ -112,6 +135,14 @@ public final class Session implements AutoCloseable {
         inputShapes[e][i] = encode(input.shape(), "input '" + input.name() + "' of '" + entry.name() + "'");
       }
       outputShapes[e] = encode(entry.output().shape(), "output of '" + entry.name() + "'");
+    }
+    callDims = new int[symbols.size()];
+    boundBy = new String[symbols.size()];
+    callData = new Object[entries.size()][];
+    callInputs = new NDArray[entries.size()][];
+    for (int e = 0; e < entries.size(); e++) {
+      callData[e] = new Object[inputShapes[e].length];
+      callInputs[e] = new NDArray[inputShapes[e].length];
     }
 
     pool = new ThreadPool(device.threads());
@@ -237,21 +268,64 @@ public final class Session implements AutoCloseable {
   public synchronized NDArray run(String entry, Feeds feeds) {
     ensureOpen();
     int e = entryIndex(entry);
-    return run(e, inputsInOrder(e, feeds));
+    try {
+      return run(e, inputsInOrder(e, feeds));
+    } finally {
+      clearInputsInOrder(e);
+    }
   }
 
   /**
    * Runs entry number {@code entry} (its index in {@link ModelSpec#entries()}) with its inputs
-   * in declaration order; the form generated typed facades call.
+   * in declaration order, and returns its result in a new array.
+   *
+   * @see #runInto
    */
   public synchronized NDArray run(int entry, NDArray... inputs) {
     ensureReady(entry);
     int[] dims = bind(entry, inputs);
-    TensorSpec outputSpec = spec.entries().get(entry).output();
     int[] shape = outputShape(entry, dims);
-    Object output = outputSpec.dtype() == DType.INT32 ? new int[NDArray.sizeOf(shape)] : new float[NDArray.sizeOf(shape)];
-    executor.run(entry, dims, data(inputs), variables, output, null);
-    return output instanceof int[] ints ? NDArray.wrap(ints, shape) : NDArray.wrap((float[]) output, shape);
+    NDArray output = spec.entries().get(entry).output().dtype() == DType.INT32
+        ? NDArray.wrap(new int[NDArray.sizeOf(shape)], shape)
+        : NDArray.wrap(new float[NDArray.sizeOf(shape)], shape);
+    execute(entry, inputs, dims, output.data(), null);
+    return output;
+  }
+
+  /**
+   * Runs entry number {@code entry} as {@link #run(int, NDArray...)} does, but writes the result
+   * into {@code into}, overwriting its elements, and returns {@code into}. After warm-up the call
+   * allocates nothing when {@code inputs} is an array the caller reuses.
+   *
+   * <p>{@code into} is the one exception to the immutability of {@link NDArray}: create it once,
+   * for instance with {@link NDArray#zeros}, and do not use it as a map key or share it with
+   * code that expects it not to change.
+   *
+   * @throws IllegalArgumentException if the inputs do not match the entry, if {@code into} does
+   *     not have the dtype and the shape of the result under the inputs' symbol values, or if
+   *     {@code into} is also one of the inputs; {@code into} is then unchanged
+   */
+  public synchronized NDArray runInto(int entry, NDArray into, NDArray... inputs) {
+    ensureReady(entry);
+    int[] dims = bind(entry, inputs);
+    checkInto(entry, dims, into, inputs);
+    execute(entry, inputs, dims, into.data(), null);
+    return into;
+  }
+
+  /**
+   * Runs entry {@code entry} on the named feeds as {@link #run(String, Feeds)} does, but writes
+   * the result into {@code into} and returns it; see {@link #runInto(int, NDArray, NDArray...)}.
+   * The call allocates nothing of its own once warm (the {@code Feeds} is the caller's).
+   */
+  public synchronized NDArray runInto(String entry, NDArray into, Feeds feeds) {
+    ensureOpen();
+    int e = entryIndex(entry);
+    try {
+      return runInto(e, into, inputsInOrder(e, feeds));
+    } finally {
+      clearInputsInOrder(e);
+    }
   }
 
   /**
@@ -262,16 +336,40 @@ public final class Session implements AutoCloseable {
   public synchronized float eval(String entry, Feeds feeds) {
     ensureOpen();
     int e = entryIndex(entry);
-    TensorSpec output = spec.entries().get(e).output();
+    checkScalarDtype(e);
+    try {
+      return eval(e, inputsInOrder(e, feeds));
+    } finally {
+      clearInputsInOrder(e);
+    }
+  }
+
+  /**
+   * Runs entry number {@code entry}, whose result is a single value such as a loss, with its
+   * inputs in declaration order, and returns that value. After warm-up the call allocates
+   * nothing when {@code inputs} is an array the caller reuses.
+   *
+   * @throws IllegalArgumentException if the inputs do not match the entry, or the result is not
+   *     FLOAT32 or has more than one element
+   */
+  public synchronized float eval(int entry, NDArray... inputs) {
+    ensureReady(entry);
+    checkScalarDtype(entry);
+    int[] dims = bind(entry, inputs);
+    if (outputSize(entry, dims) != 1) {
+      throw new IllegalArgumentException("eval needs a single value; '" + spec.entries().get(entry).name()
+          + "' returns shape " + Arrays.toString(outputShape(entry, dims)) + ", use run");
+    }
+    execute(entry, inputs, dims, scalarResult, null);
+    return scalarResult[0];
+  }
+
+  private void checkScalarDtype(int entry) {
+    TensorSpec output = spec.entries().get(entry).output();
     if (output.dtype() != DType.FLOAT32) {
-      throw new IllegalArgumentException("eval needs a FLOAT32 result; '" + entry + "' returns " + output.dtype());
+      throw new IllegalArgumentException("eval needs a FLOAT32 result; '" + spec.entries().get(entry).name()
+          + "' returns " + output.dtype());
     }
-    NDArray result = run(e, inputsInOrder(e, feeds));
-    if (result.size() != 1) {
-      throw new IllegalArgumentException("eval needs a single value; '" + entry + "' returned shape "
-          + Arrays.toString(result.shape()) + ", use run");
-    }
-    return result.floatData()[0];
   }
 
   /**
@@ -464,14 +562,6 @@ public final class Session implements AutoCloseable {
 
   // ---- shared with Trainer ----
 
-  ModelExecutor executor() {
-    return executor;
-  }
-
-  float[][] variables() {
-    return variables;
-  }
-
   int entryIndex(String name) {
     Integer e = entryIndex.get(name);
     if (e == null) {
@@ -493,35 +583,46 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  /** The feeds of entry {@code entry} in declaration order, after checking their names. */
+  /**
+   * The feeds of entry {@code entry} in declaration order, after checking their names, in the
+   * entry's reused array: the caller clears it when the call is done.
+   */
   NDArray[] inputsInOrder(int entry, Feeds feeds) {
     EntrySpec spec = this.spec.entries().get(entry);
     List<TensorSpec> inputs = spec.inputs();
-    NDArray[] ordered = new NDArray[inputs.size()];
-    Set<String> expected = new LinkedHashSet<>();
+    NDArray[] ordered = callInputs[entry];
     for (int i = 0; i < ordered.length; i++) {
       String name = inputs.get(i).name();
-      expected.add(name);
       if (!feeds.contains(name)) {
+        Arrays.fill(ordered, null);
         throw new IllegalArgumentException("entry '" + spec.name() + "' needs input '" + name + "', which is not fed; "
             + "inputs: " + describeInputs(entry));
       }
       ordered[i] = feeds.get(name);
     }
-    for (String name : feeds.names()) {
-      if (!expected.contains(name)) {
-        throw new IllegalArgumentException("entry '" + spec.name() + "' has no input '" + name + "'; inputs: "
-            + describeInputs(entry));
+    if (feeds.size() != ordered.length) { // every input is fed and names are unique: a feed is extra
+      Arrays.fill(ordered, null);
+      for (String name : feeds.names()) {
+        if (inputs.stream().noneMatch(input -> input.name().equals(name))) {
+          throw new IllegalArgumentException("entry '" + spec.name() + "' has no input '" + name + "'; inputs: "
+              + describeInputs(entry));
+        }
       }
     }
     return ordered;
+  }
+
+  /** Drops the references {@link #inputsInOrder} kept for the call. */
+  void clearInputsInOrder(int entry) {
+    Arrays.fill(callInputs[entry], null);
   }
 
   /**
    * Validates {@code inputs} against entry {@code entry} and binds the per-call symbols.
    *
    * @return the value of every symbol, in {@link ModelSpec#symbols()} order; {@link #UNBOUND}
-   *     for symbols that neither the session nor this entry's inputs bind
+   *     for symbols that neither the session nor this entry's inputs bind. The array is reused by
+   *     the next call.
    */
   int[] bind(int entry, NDArray[] inputs) {
     EntrySpec spec = this.spec.entries().get(entry);
@@ -529,8 +630,9 @@ public final class Session implements AutoCloseable {
       throw new IllegalArgumentException("entry '" + spec.name() + "' takes " + inputShapes[entry].length
           + " inputs, got " + inputs.length + "; inputs: " + describeInputs(entry));
     }
-    int[] dims = sessionDims.clone();
-    String[] boundBy = new String[dims.length]; // the input that bound each per-call symbol
+    int[] dims = callDims;
+    System.arraycopy(sessionDims, 0, dims, 0, dims.length);
+    Arrays.fill(boundBy, null);
     for (int i = 0; i < inputs.length; i++) {
       TensorSpec input = spec.inputs().get(i);
       NDArray array = inputs[i];
@@ -538,25 +640,24 @@ public final class Session implements AutoCloseable {
         throw new NullPointerException("input '" + input.name() + "' of '" + spec.name() + "' is null");
       }
       int[] expected = inputShapes[entry][i];
-      int[] actual = array.shape();
-      boolean matches = array.dtype() == input.dtype() && actual.length == expected.length;
+      boolean matches = array.dtype() == input.dtype() && array.rank() == expected.length;
       if (matches) {
         for (int d = 0; d < expected.length; d++) { // first occurrences bind symbols
           int s = -expected[d] - 1;
           if (expected[d] < 0 && dims[s] == UNBOUND) {
-            dims[s] = actual[d];
+            dims[s] = array.dim(d);
             boundBy[s] = input.name();
           }
         }
         for (int d = 0; d < expected.length; d++) {
-          matches &= actual[d] == (expected[d] >= 0 ? expected[d] : dims[-expected[d] - 1]);
+          matches &= array.dim(d) == (expected[d] >= 0 ? expected[d] : dims[-expected[d] - 1]);
         }
       }
       if (!matches) {
         boolean showDtype = array.dtype() != input.dtype();
         throw new IllegalArgumentException("input '" + input.name() + "' of '" + spec.name() + "': expected "
             + (showDtype ? input.dtype() + " " : "") + input.shape() + bindings(expected, dims, boundBy) + ", got "
-            + (showDtype ? array.dtype() + " " : "") + Arrays.toString(actual));
+            + (showDtype ? array.dtype() + " " : "") + Arrays.toString(array.shape()));
       }
     }
     return dims;
@@ -580,26 +681,72 @@ public final class Session implements AutoCloseable {
   private int[] outputShape(int entry, int[] dims) {
     int[] shape = outputShapes[entry].clone();
     for (int d = 0; d < shape.length; d++) {
-      if (shape[d] < 0) {
-        int s = -shape[d] - 1;
-        if (dims[s] == UNBOUND) {
-          throw new IllegalStateException("the result of '" + spec.entries().get(entry).name() + "' has shape "
-              + spec.entries().get(entry).output().shape() + ", but neither the session Dims nor its inputs bind '"
-              + spec.symbols().get(s) + "'");
-        }
-        shape[d] = dims[s];
-      }
+      shape[d] = outputDim(entry, d, dims);
     }
     return shape;
   }
 
-  /** The backing arrays of {@code inputs}, as {@link ModelExecutor#run} takes them. */
-  static Object[] data(NDArray[] inputs) {
-    Object[] data = new Object[inputs.length];
+  /** The number of elements of the result of entry {@code entry} under {@code dims}. */
+  private long outputSize(int entry, int[] dims) {
+    long size = 1;
+    for (int d = 0; d < outputShapes[entry].length; d++) {
+      size *= outputDim(entry, d, dims);
+    }
+    return size;
+  }
+
+  /** Dimension {@code d} of the result of entry {@code entry} under {@code dims}. */
+  private int outputDim(int entry, int d, int[] dims) {
+    int dim = outputShapes[entry][d];
+    if (dim >= 0) {
+      return dim;
+    }
+    int s = -dim - 1;
+    if (dims[s] == UNBOUND) {
+      throw new IllegalStateException("the result of '" + spec.entries().get(entry).name() + "' has shape "
+          + spec.entries().get(entry).output().shape() + ", but neither the session Dims nor its inputs bind '"
+          + spec.symbols().get(s) + "'");
+    }
+    return dims[s];
+  }
+
+  /** Checks that {@code into} can take the result of entry {@code entry} under {@code dims}. */
+  private void checkInto(int entry, int[] dims, NDArray into, NDArray[] inputs) {
+    EntrySpec spec = this.spec.entries().get(entry);
+    if (into == null) {
+      throw new NullPointerException("the array to write the result of '" + spec.name() + "' into is null");
+    }
+    boolean fits = into.dtype() == spec.output().dtype() && into.rank() == outputShapes[entry].length;
+    for (int d = 0; fits && d < outputShapes[entry].length; d++) {
+      fits = into.dim(d) == outputDim(entry, d, dims);
+    }
+    if (!fits) {
+      throw new IllegalArgumentException("the result of '" + spec.name() + "' is " + spec.output().dtype() + " "
+          + spec.output().shape() + " = " + Arrays.toString(outputShape(entry, dims)) + ", cannot write it into "
+          + into.dtype() + " " + Arrays.toString(into.shape()));
+    }
+    for (int i = 0; i < inputs.length; i++) {
+      if (inputs[i].data() == into.data()) {
+        throw new IllegalArgumentException("the array to write the result of '" + spec.name() + "' into is also its "
+            + "input '" + spec.inputs().get(i).name() + "'");
+      }
+    }
+  }
+
+  /**
+   * Runs the executor on inputs that {@link #bind} accepted, with the entry's reused array of
+   * input data, which is cleared afterwards so that the session keeps no caller array alive.
+   */
+  void execute(int entry, NDArray[] inputs, int[] dims, Object output, float[][] gradients) {
+    Object[] data = callData[entry];
     for (int i = 0; i < inputs.length; i++) {
       data[i] = inputs[i].data();
     }
-    return data;
+    try {
+      executor.run(entry, dims, data, variables, output, gradients);
+    } finally {
+      Arrays.fill(data, null);
+    }
   }
 
   private String describeInputs(int entry) {

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Minimizes one loss entry of a session: each {@link #step} computes the loss and the
  * gradients of every trainable variable, then lets the optimizer update the variables. The
- * gradient buffers are allocated once, here, and reused by every step. Create one with
+ * gradient buffers are allocated once, here, and reused by every step: after warm-up a step
+ * allocates nothing (pass an {@code NDArray[]} you reuse to avoid the varargs array). Create one with
  * {@link Session#trainer}. Optionally, {@link #clipGlobalNorm} clips the gradients by their global
  * norm before the optimizer sees them.
  */
@@ -37,7 +38,11 @@ public final class Trainer {
   public float step(Feeds feeds) {
     synchronized (session) {
       session.ensureOpen();
-      return step(session.inputsInOrder(entry, feeds));
+      try {
+        return step(session.inputsInOrder(entry, feeds));
+      } finally {
+        session.clearInputsInOrder(entry);
+      }
     }
   }
 
@@ -52,7 +57,7 @@ public final class Trainer {
     synchronized (session) {
       session.ensureReady(entry);
       int[] dims = session.bind(entry, inputs);
-      session.executor().run(entry, dims, Session.data(inputs), session.variables(), loss, gradients);
+      session.execute(entry, inputs, dims, loss, gradients);
       String lossName = session.spec().entries().get(entry).name();
       if (!Float.isFinite(loss[0])) {
         throw new ArithmeticException("loss '" + lossName + "' is " + loss[0] + " at step " + steps

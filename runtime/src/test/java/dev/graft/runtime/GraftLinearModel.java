@@ -43,6 +43,7 @@ public class GraftLinearModel implements CompiledModel {
 
   @Override
   public ModelExecutor newExecutor(Kernels kernels) {
+    float[][] workspace = {new float[0]}; // grows to the largest batch, as generated code does
     return (entry, dims, inputs, variables, output, gradients) -> {
       runs++;
       int batch = dims[0];
@@ -58,7 +59,10 @@ public class GraftLinearModel implements CompiledModel {
         return;
       }
       float[] x = (float[]) inputs[0];
-      float[] predictions = new float[batch];
+      if (workspace[0].length < batch) {
+        workspace[0] = new float[batch];
+      }
+      float[] predictions = workspace[0];
       for (int r = 0; r < batch; r++) {
         float sum = b;
         for (int f = 0; f < features; f++) {

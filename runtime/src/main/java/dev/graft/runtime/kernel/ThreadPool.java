@@ -1,6 +1,6 @@
 package dev.graft.runtime.kernel;
 
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
@@ -11,14 +11,32 @@ import java.util.function.IntConsumer;
  * <p>{@link #parallelFor} hands indices out one at a time from a shared counter; the calling
  * thread takes part, so nested calls cannot deadlock and a pool of one thread runs everything
  * inline. Worker threads are daemons named {@code graft-kernel-<pool>-<n>}.
+ *
+ * <p>Once warm, {@link #parallelFor} allocates nothing on the heap: the bookkeeping of a call (a
+ * {@code Job}) comes from a free list and goes back to it when the caller and every worker that
+ * joined it are done with it. A call is published in a small list of active jobs, which the
+ * caller withdraws as soon as every index is claimed, so a worker that wakes up late finds
+ * nothing to join rather than a stale entry; the number of jobs in flight is therefore bounded
+ * by the concurrent and nested calls plus the workers, however the threads are scheduled.
+ * Workers wait on a monitor, whose {@code wait}/{@code notify} allocate nothing either. Only a
+ * new high-water mark of concurrent or nested calls allocates. The {@code task} is the caller's:
+ * a capturing lambda created per call is the caller's allocation.
  */
 public final class ThreadPool implements AutoCloseable {
   private static final AtomicInteger POOL_IDS = new AtomicInteger();
-  private static final Runnable STOP = () -> { };
+  /** Jobs kept for reuse; more jobs in flight than this allocate. */
+  private static final int MAX_FREE_JOBS = 16;
 
   private final int threads;
   private final Thread[] workers;
-  private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+
+  /** Guards {@link #active}, the free list and {@link Job#helpersWanted}; workers wait on it. */
+  private final Object lock = new Object();
+  /** The calls that still have unclaimed indices and want helpers; grown when full. */
+  private Job[] active = new Job[4];
+  private int activeCount;
+  private final Job[] free = new Job[MAX_FREE_JOBS];
+  private int freeCount;
   private volatile boolean closed;
 
   /**
@@ -65,14 +83,28 @@ public final class ThreadPool implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("ThreadPool is closed");
     }
-    Job job = new Job(tasks, task);
     int helpers = Math.min(workers.length, tasks - 1);
-    for (int i = 0; i < helpers; i++) {
-      queue.add(job);
+    Job job;
+    synchronized (lock) {
+      job = freeCount > 0 ? free[--freeCount] : new Job();
+      job.start(tasks, task, helpers);
+      if (activeCount == active.length) {
+        active = Arrays.copyOf(active, 2 * active.length);
+      }
+      active[activeCount++] = job;
+      if (helpers == 1) {
+        lock.notify();
+      } else {
+        lock.notifyAll();
+      }
     }
     job.run();
+    synchronized (lock) { // every index is claimed: late workers must not join
+      withdraw(job);
+    }
     job.awaitDone();
     Throwable failure = job.failure.get();
+    release(job);
     if (failure != null) {
       if (failure instanceof RuntimeException) {
         throw (RuntimeException) failure;
@@ -87,12 +119,9 @@ public final class ThreadPool implements AutoCloseable {
   /** Stops the worker threads; tasks already handed out still finish. Idempotent. */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    for (int i = 0; i < workers.length; i++) {
-      queue.add(STOP);
+    synchronized (lock) {
+      closed = true;
+      lock.notifyAll();
     }
   }
 
@@ -101,39 +130,95 @@ public final class ThreadPool implements AutoCloseable {
     return "ThreadPool[" + threads + " threads" + (closed ? ", closed" : "") + "]";
   }
 
-  private void workerLoop() {
-    while (true) {
-      Runnable r;
-      try {
-        r = queue.take();
-      } catch (InterruptedException e) {
-        if (closed) {
-          return;
-        }
-        continue;
-      }
-      if (r == STOP) {
+  /** Removes {@code job} from {@link #active} if it is there; under {@link #lock}. */
+  private void withdraw(Job job) {
+    for (int i = 0; i < activeCount; i++) {
+      if (active[i] == job) {
+        active[i] = active[--activeCount];
+        active[activeCount] = null;
         return;
       }
-      r.run();
     }
   }
 
-  /** One parallelFor call: a claim counter, a completion counter and the first failure. */
-  private static final class Job implements Runnable {
-    private final int tasks;
-    private final IntConsumer body;
+  /** Drops one reference to {@code job}; the last one returns it to the free list. */
+  private void release(Job job) {
+    if (job.refs.decrementAndGet() != 0) {
+      return;
+    }
+    job.body = null; // keep nothing of the caller alive
+    job.failure.set(null);
+    synchronized (lock) {
+      if (freeCount < free.length) {
+        free[freeCount++] = job;
+      }
+    }
+  }
+
+  private void workerLoop() {
+    while (true) {
+      Job job = null;
+      synchronized (lock) {
+        while (job == null) {
+          if (closed) {
+            return;
+          }
+          for (int i = 0; i < activeCount; i++) {
+            Job candidate = active[i];
+            if (candidate.helpersWanted > 0) {
+              job = candidate;
+              break;
+            }
+          }
+          if (job == null) {
+            try {
+              lock.wait();
+            } catch (InterruptedException e) {
+              // only close() stops a worker
+            }
+          } else {
+            job.refs.incrementAndGet();
+            if (--job.helpersWanted == 0) {
+              withdraw(job);
+            }
+          }
+        }
+      }
+      try {
+        job.run();
+      } finally {
+        release(job);
+      }
+    }
+  }
+
+  /**
+   * One parallelFor call: a claim counter, a completion counter and the first failure, plus a
+   * count of the threads that hold it (the caller and each worker that joined), so that it is
+   * reused only when no thread can still see this call's fields.
+   */
+  private static final class Job {
+    private int tasks;
+    private IntConsumer body;
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicInteger finished = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicInteger refs = new AtomicInteger();
+    /** How many more workers may join; under the pool's lock. */
+    private int helpersWanted;
 
-    Job(int tasks, IntConsumer body) {
+    /** Prepares a free job for a call, held by the caller; the lock hands it to workers safely. */
+    void start(int tasks, IntConsumer body, int helpers) {
       this.tasks = tasks;
       this.body = body;
+      next.set(0);
+      finished.set(0);
+      failure.set(null);
+      refs.set(1);
+      helpersWanted = helpers;
     }
 
-    @Override
-    public void run() {
+    void run() {
       int i;
       while ((i = next.getAndIncrement()) < tasks) {
         try {
