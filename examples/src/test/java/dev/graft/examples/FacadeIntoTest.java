@@ -1,0 +1,77 @@
+package dev.graft.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.graft.runtime.Device;
+import dev.graft.runtime.NDArray;
+import dev.graft.runtime.Optimizers;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The allocation-free facade forms give what the allocating forms give, and allocate nothing
+ * once warm: generated code, facade and runtime together (the runtime alone is covered by
+ * {@code HotPathAllocationTest}).
+ */
+class FacadeIntoTest {
+  @Test
+  void intoAndEvalFormsAgreeWithRun() {
+    try (GraftLogisticRegression.Facade model = GraftLogisticRegression.open(Device.cpu(1))) {
+      model.initialize(3);
+      NDArray x = NDArray.of(new float[] {1, 2, 3, 4, -1, 0.5f, 2, 0}, 2, 4);
+      NDArray y = NDArray.of(new float[] {1, 0, 0, 0, 0, 1}, 2, 3);
+      NDArray into = NDArray.zeros(2, 3);
+      assertSame(into, model.predictions(x, into));
+      assertEquals(model.predictions(x), into);
+      float cost = model.cost(x, y);
+      assertEquals(model.session().run(1, x, y).floatValue(), cost);
+      GraftLogisticRegression.CostTrainer trainer = model.costTrainer(Optimizers.sgd(0.1f));
+      assertEquals(cost, trainer.step(x, y)); // the loss before the update
+      assertEquals(1, trainer.trainer().steps());
+      model.predictions(x, into);
+      assertEquals(model.predictions(x), into); // into is overwritten by the next call
+    }
+  }
+
+  @Test
+  void warmFacadeCallsAllocateNothing() {
+    try (GraftLogisticRegression.Facade model = GraftLogisticRegression.open(Device.cpu(1))) {
+      model.initialize(3);
+      NDArray x = NDArray.of(new float[] {1, 2, 3, 4, -1, 0.5f, 2, 0}, 2, 4);
+      NDArray y = NDArray.of(new float[] {1, 0, 0, 0, 0, 1}, 2, 3);
+      NDArray into = NDArray.zeros(2, 3);
+      GraftLogisticRegression.CostTrainer trainer = model.costTrainer(Optimizers.adam(1e-3f));
+      assertEquals(0, bytesOver(() -> model.predictions(x, into)), "predictions(x, into)");
+      assertEquals(0, bytesOver(() -> model.cost(x, y)), "cost(x, y)");
+      assertEquals(0, bytesOver(() -> trainer.step(x, y)), "step(x, y)");
+    }
+  }
+
+  /**
+   * The fewest bytes this thread allocated over 2000 calls, in up to 100 rounds after warm-up,
+   * stopping at the first round without any. Until C2 has compiled the path, escape analysis
+   * has not yet removed short-lived objects (such as the kernels' lambdas), hence the rounds.
+   */
+  private static long bytesOver(Runnable call) {
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no com.sun.management.ThreadMXBean");
+    com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+    assumeTrue(counter.isThreadAllocatedMemorySupported(), "per-thread allocation counting unsupported");
+    counter.setThreadAllocatedMemoryEnabled(true);
+    for (int i = 0; i < 10_000; i++) {
+      call.run();
+    }
+    long fewest = Long.MAX_VALUE;
+    for (int round = 0; round < 100 && fewest > 0; round++) {
+      long before = counter.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < 2_000; i++) {
+        call.run();
+      }
+      long after = counter.getCurrentThreadAllocatedBytes();
+      fewest = Math.min(fewest, after - before - (counter.getCurrentThreadAllocatedBytes() - after));
+    }
+    return fewest;
+  }
+}
