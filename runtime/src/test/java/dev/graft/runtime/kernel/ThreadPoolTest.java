@@ -86,6 +86,42 @@ class ThreadPoolTest {
   }
 
   @Test
+  void concurrentCallersEachGetTheirOwnTasksWhileJobsAreReused() throws Exception {
+    try (ThreadPool pool = new ThreadPool(3)) {
+      int callers = 4;
+      int calls = 2_000;
+      AtomicIntegerArray hits = new AtomicIntegerArray(callers * 8);
+      Thread[] threads = new Thread[callers];
+      Throwable[] failures = new Throwable[callers];
+      for (int c = 0; c < callers; c++) {
+        int caller = c;
+        threads[c] = new Thread(() -> {
+          try {
+            for (int call = 0; call < calls; call++) {
+              pool.parallelFor(8, i -> hits.incrementAndGet(caller * 8 + i));
+              if (call % 100 == 0) {
+                pool.parallelFor(4, i -> pool.parallelFor(3, j -> { }));
+              }
+            }
+          } catch (Throwable t) {
+            failures[caller] = t;
+          }
+        });
+        threads[c].start();
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+      for (int c = 0; c < callers; c++) {
+        assertEquals(null, failures[c], "caller " + c);
+        for (int i = 0; i < 8; i++) {
+          assertEquals(calls, hits.get(c * 8 + i), "caller " + c + ", task " + i);
+        }
+      }
+    }
+  }
+
+  @Test
   void rejectsBadArguments() {
     assertThrows(IllegalArgumentException.class, () -> new ThreadPool(0));
     ThreadPool pool = new ThreadPool(2);
