@@ -146,13 +146,16 @@ final class EntryWriter {
         calls.add(loop(k, scope));
         continue;
       }
-      KernelMethod km = emitter.emit(k);
+      String accumulator = scope.accumulators.get(k.root());
+      KernelMethod km = emitter.emit(k, accumulator != null);
       String method = generator.kernelMethod(km);
       List<String> args = new ArrayList<>();
       Set<String> used = new LinkedHashSet<>();
       for (KernelMethod.Param p : km.params()) {
         if (p instanceof KernelMethod.KernelsParam) {
           args.add("kernels");
+        } else if (p instanceof KernelMethod.ArrayParam a && accumulator != null && a.value() == k.root()) {
+          args.add(accumulator);
         } else if (p instanceof KernelMethod.ArrayParam a) {
           args.add(scope.array(scope.plan.of(a.value()), used));
         } else {
@@ -219,6 +222,21 @@ final class EntryWriter {
     }
     String name = outer.methodName + "_loop" + outer.loops++;
     Scope inner = new Scope(stepPlan, floatTop, intTop, parameters, name);
+    // A summed output that a matmul or scatter-add computes and nothing else reads is added
+    // straight into its accumulator by that kernel.
+    List<Node> outputs = k.outputs();
+    Set<Node> read = new java.util.HashSet<>();
+    for (Kernel sk : step.kernels()) for (Node o : sk.operands()) read.add(MemoryPlanner.aliasBase(o));
+    for (int j = 0; j < outputs.size(); j++) {
+      int index = outputs.get(j).attrs().intAt(0);
+      Node result = body.outputNode(index);
+      Kernel producer = step.kernelOf(result);
+      if (body.outputKind(index) == ScanBody.OutputKind.SUMMED_OUTPUT && producer != null && producer.root() == result
+          && KernelEmitter.canAccumulate(producer) && !read.contains(result)
+          && results.indexOf(result) == results.lastIndexOf(result) && !inner.accumulators.containsKey(result)) {
+        inner.accumulators.put(result, "v" + j);
+      }
+    }
     List<Call> stepCalls = calls(inner);
 
     MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
@@ -232,7 +250,6 @@ final class EntryWriter {
       m.addParameter(in.dtype() == DType.INT32 ? int[].class : float[].class, "in" + i);
       args.add(outer.array(outer.plan.of(in), outerUsed));
     }
-    List<Node> outputs = k.outputs();
     for (int j = 0; j < outputs.size(); j++) {
       Node o = outputs.get(j);
       m.addParameter(o.dtype() == DType.INT32 ? int[].class : float[].class, "v" + j);
@@ -277,7 +294,7 @@ final class EntryWriter {
       if (kind == ScanBody.OutputKind.STEP_OUTPUT) {
         String n = size(result, used);
         code.add("System.arraycopy(" + inner.array(stepPlan.of(result), used) + ", 0, v" + j + ", r * " + n + ", " + n + ")");
-      } else if (kind == ScanBody.OutputKind.SUMMED_OUTPUT) {
+      } else if (kind == ScanBody.OutputKind.SUMMED_OUTPUT && !inner.accumulators.containsKey(result)) {
         String src = inner.array(stepPlan.of(result), used);
         code.add("for (int i0 = 0, n0 = " + size(result, used) + "; i0 < n0; i0++) v" + j + "[i0] += " + src + "[i0];");
       }
@@ -339,6 +356,8 @@ final class EntryWriter {
     final List<String> parameters;
     final String methodName;
     final Map<String, Local> locals = new LinkedHashMap<>();
+    /** Values a kernel adds into a loop's accumulator (named here) instead of storing them. */
+    final Map<Node, String> accumulators = new java.util.HashMap<>();
     int loops;
 
     Scope(MemoryPlan plan, int floatBase, int intBase, List<String> parameters, String methodName) {
