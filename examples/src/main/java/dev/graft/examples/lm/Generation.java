@@ -49,7 +49,17 @@ public final class Generation {
 
   /** Draws the next token, feeds it and returns its id. */
   public int next(Sampler sampler) {
-    int id = sampler.fromLogits(logits);
+    return next(sampler, false);
+  }
+
+  /** Draws the next token, never {@code <unk>} if {@code noUnknown}, feeds it and returns its id. */
+  public int next(Sampler sampler, boolean noUnknown) {
+    float[] row = logits;
+    if (noUnknown && row.length > 1) {
+      row = row.clone();
+      row[Vocabulary.UNK_ID] = Float.NEGATIVE_INFINITY;
+    }
+    int id = sampler.fromLogits(row);
     feed(new int[] {id});
     return id;
   }
@@ -120,7 +130,9 @@ public final class Generation {
     out.print(prompt);
     boolean lineStart = prompt.isEmpty() || prompt.endsWith("\n");
     for (int i = 0; i < length; i++) {
-      String piece = text(vocabulary, g.next(sampler), lineStart);
+      // <unk> stands for no character in particular: a character model never writes it.
+      boolean noUnknown = vocabulary.level() == Vocabulary.Level.CHARACTERS;
+      String piece = text(vocabulary, g.next(sampler, noUnknown), lineStart);
       lineStart = piece.endsWith("\n");
       text.append(piece);
       out.print(piece);
