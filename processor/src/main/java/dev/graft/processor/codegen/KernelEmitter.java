@@ -88,6 +88,7 @@ final class KernelEmitter {
       case MATMUL -> matmul(body, k, arrays, vectorBody);
       case LIBRARY -> library(body, k.root(), arrays);
       case LAYOUT -> layout(body, k.root(), arrays);
+      case LOOP -> throw new IllegalArgumentException("a loop is written by EntryWriter, not as a kernel method: " + k);
     }
     return new KernelMethod(k, params, javadoc(k, vectorBody), body.build(), vectorBody);
   }
@@ -108,6 +109,7 @@ final class KernelEmitter {
       case MATMUL -> k.members().size() > 1 ? "Matrix product with an elementwise epilogue applied in place" : "Matrix product";
       case LIBRARY -> "Kernel library call";
       case LAYOUT -> "Generated copy";
+      case LOOP -> "Loop";
     });
     if (vectorBody) b.append(" (Vector API main loop, scalar tail)");
     b.append(" computing ").append(k.root().shape()).append(":\n<ul>\n");
