@@ -33,22 +33,22 @@ abstract class GruLanguageModel {
   @Variable(shape = "vocab, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor embedding;
 
-  @Variable(shape = "hidden, 3, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
+  @Variable(shape = "hidden, 3*hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor w1;
-  @Variable(shape = "hidden, 2, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
+  @Variable(shape = "hidden, 2*hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor gates1;
   @Variable(shape = "hidden, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor candidate1;
-  @Variable(shape = "3, hidden")
+  @Variable(shape = "3*hidden")
   Tensor b1;
 
-  @Variable(shape = "hidden, 3, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
+  @Variable(shape = "hidden, 3*hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor w2;
-  @Variable(shape = "hidden, 2, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
+  @Variable(shape = "hidden, 2*hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor gates2;
   @Variable(shape = "hidden, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor candidate2;
-  @Variable(shape = "3, hidden")
+  @Variable(shape = "3*hidden")
   Tensor b2;
 
   @Variable(shape = "hidden, vocab", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
@@ -105,7 +105,7 @@ abstract class GruLanguageModel {
   /** One GRU step given the input projection {@code xw} = x·W + b of this step, [batch, 3*hidden]. */
   Tensor cell(Tensor xw, Tensor h, Tensor gates, Tensor candidate) {
     Tensor[] x = xw.split(3, 1);
-    Tensor[] ru = matmul(h, reshape(gates, "hidden, 2*hidden")).split(2, 1);
+    Tensor[] ru = matmul(h, gates).split(2, 1);
     Tensor r = sigmoid(x[0].add(ru[0]));
     Tensor u = sigmoid(x[1].add(ru[1]));
     Tensor n = tanh(x[2].add(matmul(r.mul(h), candidate)));
@@ -114,8 +114,7 @@ abstract class GruLanguageModel {
 
   /** x [time, batch, hidden] · w + b, for every step in one matmul: [time, batch, 3*hidden]. */
   Tensor project(Tensor x, Tensor w, Tensor b) {
-    return reshape(matmul(reshape(x, "time*batch, hidden"), reshape(w, "hidden, 3*hidden"))
-        .add(reshape(b, "3*hidden")), "time, batch, 3*hidden");
+    return reshape(matmul(reshape(x, "time*batch, hidden"), w).add(b), "time, batch, 3*hidden");
   }
 
   /** Row {@code k} of a packed state, [batch, hidden]. */

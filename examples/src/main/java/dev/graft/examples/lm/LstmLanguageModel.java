@@ -41,18 +41,18 @@ abstract class LstmLanguageModel {
   @Variable(shape = "vocab, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor embedding;
 
-  @Variable(shape = "hidden, 4, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
+  @Variable(shape = "hidden, 4*hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor w1;
-  @Variable(shape = "hidden, 4, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
+  @Variable(shape = "hidden, 4*hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor u1;
-  @Variable(shape = "4, hidden")
+  @Variable(shape = "4*hidden")
   Tensor b1;
 
-  @Variable(shape = "hidden, 4, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
+  @Variable(shape = "hidden, 4*hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor w2;
-  @Variable(shape = "hidden, 4, hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
+  @Variable(shape = "hidden, 4*hidden", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
   Tensor u2;
-  @Variable(shape = "4, hidden")
+  @Variable(shape = "4*hidden")
   Tensor b2;
 
   @Variable(shape = "hidden, vocab", init = Init.UNIFORM, min = -0.1f, max = 0.1f)
@@ -109,15 +109,14 @@ abstract class LstmLanguageModel {
 
   /** One LSTM step given the input projection {@code xw} = x·W + b of this step. */
   Tensor[] cell(Tensor xw, Tensor h, Tensor c, Tensor u) {
-    Tensor[] ijfo = xw.add(matmul(h, reshape(u, "hidden, 4*hidden"))).split(4, 1);
+    Tensor[] ijfo = xw.add(matmul(h, u)).split(4, 1);
     Tensor next = sigmoid(ijfo[2].add(FORGET_BIAS)).mul(c).add(sigmoid(ijfo[0]).mul(tanh(ijfo[1])));
     return new Tensor[] {sigmoid(ijfo[3]).mul(tanh(next)), next};
   }
 
   /** x [time, batch, hidden] · w + b, for every step in one matmul: [time, batch, 4*hidden]. */
   Tensor project(Tensor x, Tensor w, Tensor b) {
-    return reshape(matmul(reshape(x, "time*batch, hidden"), reshape(w, "hidden, 4*hidden"))
-        .add(reshape(b, "4*hidden")), "time, batch, 4*hidden");
+    return reshape(matmul(reshape(x, "time*batch, hidden"), w).add(b), "time, batch, 4*hidden");
   }
 
   /** Row {@code k} of a packed state, [batch, hidden]. */
