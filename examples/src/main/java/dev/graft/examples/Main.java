@@ -1,5 +1,6 @@
 package dev.graft.examples;
 
+import dev.graft.examples.lm.Commands;
 import java.io.PrintStream;
 import java.util.Arrays;
 
@@ -18,6 +19,7 @@ public final class Main {
       "      --epochs N           gradient-descent steps over the whole data set (default 500)",
       "      --lr F               learning rate (default 0.5)",
       "      --seed S             variable initialization seed (default 42)",
+      Commands.USAGE,
       "  help                     this text");
 
   private Main() {}
@@ -42,6 +44,10 @@ public final class Main {
           SeedExamples.print(out);
         }
         case "logreg" -> LogisticRegressionExample.train(logregOptions(rest), out);
+        case "train" -> Commands.train(rest, out);
+        case "demo" -> Commands.demo(rest, out, err);
+        case "generate" -> Commands.generate(rest, out, err);
+        case "next" -> Commands.next(rest, out, err);
         default -> throw new UsageException("unknown command '" + args[0] + "'");
       }
       return OK;
@@ -50,6 +56,12 @@ public final class Main {
       err.println();
       err.println(USAGE_TEXT);
       return USAGE;
+    } catch (Commands.ModelException e) {
+      err.println("graft: " + args[0] + ": " + e.getMessage());
+      return FAILED;
+    } catch (java.io.UncheckedIOException e) {
+      err.println("graft: " + args[0] + " failed: " + e.getCause().getMessage());
+      return FAILED;
     } catch (RuntimeException e) {
       err.println("graft: " + args[0] + " failed: " + e);
       return FAILED;
@@ -120,10 +132,10 @@ public final class Main {
   }
 
   /** A mistake on the command line: reported with the usage text and exit status 2. */
-  static final class UsageException extends RuntimeException {
+  public static final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    UsageException(String message) {
+    public UsageException(String message) {
       super(message);
     }
   }

@@ -8,13 +8,12 @@ import dev.graft.runtime.Device;
 import dev.graft.runtime.NDArray;
 import dev.graft.runtime.Optimizers;
 import java.lang.management.ManagementFactory;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
- * The allocation-free facade forms give what the allocating forms give. The runtime's share of
- * "allocates nothing once warm" is guarded by {@code HotPathAllocationTest}; the end-to-end test
- * here also covers the generated code and the kernel library, see its note.
+ * The allocation-free facade forms give what the allocating forms give, and allocate nothing
+ * once warm: generated code, kernels, facade and runtime together (the runtime alone is covered
+ * by {@code HotPathAllocationTest}).
  */
 class FacadeIntoTest {
   @Test
@@ -37,15 +36,10 @@ class FacadeIntoTest {
   }
 
   /**
-   * Facade, session, generated code and kernels together. Disabled: the kernel library passes
-   * capturing lambdas to its row/range helpers per call ({@code VectorKernels.forRanges},
-   * {@code ScalarKernels.forRows}); C2's escape analysis removes them only when it inlines the
-   * whole chain. Run alone this passes (and JMH shows 0 B/op), but after the other tests of this
-   * module have polluted the profiles {@code cost(x, y)} kept allocating 64 B per call. Enable it
-   * once those kernels allocate nothing by construction.
+   * Facade, session, generated code and kernels together, on the Vector API variant when the
+   * module is present (as in this module's test run).
    */
   @Test
-  @Disabled("kernel-library lambdas allocate unless C2 inlines them; see the note")
   void warmFacadeCallsAllocateNothing() {
     try (GraftLogisticRegression.Facade model = GraftLogisticRegression.open(Device.cpu(1))) {
       model.initialize(3);

@@ -57,6 +57,8 @@ public final class Session implements AutoCloseable {
 
   /** Marks a symbol not bound by the session in {@link #sessionDims}. */
   private static final int UNBOUND = -1;
+  /** Products of symbols used as dimensions, after the symbols in the encoding (see {@link #encode}). */
+  private final List<int[]> productTerms = new ArrayList<>();
 
   private final ModelSpec spec;
   private final Device device;
@@ -108,14 +110,12 @@ public final class Session implements AutoCloseable {
       }
       int[] shape = encode(variable.shape(), "variable '" + variable.name() + "'");
       for (int d = 0; d < shape.length; d++) {
-        if (shape[d] < 0) {
-          int value = sessionDims[-shape[d] - 1];
-          if (value == UNBOUND) {
-            throw new IllegalArgumentException("variable '" + variable.name() + "' has shape " + variable.shape()
-                + ": bind '" + symbols.get(-shape[d] - 1) + "' in the Dims given to Session.open");
-          }
-          shape[d] = value;
+        int unbound = unboundSymbol(shape[d], sessionDims);
+        if (unbound >= 0) {
+          throw new IllegalArgumentException("variable '" + variable.name() + "' has shape " + variable.shape()
+              + ": bind '" + symbols.get(unbound) + "' in the Dims given to Session.open");
         }
+        shape[d] = dimValue(shape[d], sessionDims);
       }
       variableShapes[v] = shape;
       variables[v] = new float[NDArray.sizeOf(shape)];
@@ -228,23 +228,68 @@ public final class Session implements AutoCloseable {
     return values;
   }
 
-  /** Parses a spec shape: constants as is, symbol i as {@code -(i + 1)}. */
+  /**
+   * Parses a spec shape: constants as is, dimension term k as {@code -(k + 1)}. Terms 0 to
+   * symbols − 1 are the symbols themselves; a product such as {@code 4*hidden} or
+   * {@code time*batch} becomes a term of its own (a coefficient and the symbols it multiplies),
+   * which inputs never bind but are checked against.
+   */
   private int[] encode(List<String> shape, String owner) {
     int[] encoded = new int[shape.size()];
     for (int d = 0; d < encoded.length; d++) {
       String dim = shape.get(d);
       if (!dim.isEmpty() && dim.chars().allMatch(Character::isDigit)) {
         encoded[d] = Integer.parseInt(dim);
-      } else {
-        Integer index = symbolIndex.get(dim);
-        if (index == null) {
-          throw malformed(owner + " uses '" + dim + "', which is neither a constant nor one of the symbols "
-              + spec.symbols());
-        }
-        encoded[d] = -index - 1;
+        continue;
       }
+      Integer index = symbolIndex.get(dim);
+      if (index == null) {
+        int coefficient = 1;
+        List<Integer> factors = new ArrayList<>();
+        for (String factor : dim.split("\\*", -1)) {
+          String f = factor.strip();
+          Integer symbol = symbolIndex.get(f);
+          if (!f.isEmpty() && f.chars().allMatch(Character::isDigit)) coefficient = Math.multiplyExact(coefficient, Integer.parseInt(f));
+          else if (symbol != null) factors.add(symbol);
+          else throw malformed(owner + " uses '" + dim + "', which is neither a constant, one of the symbols "
+              + spec.symbols() + " nor a product of them");
+        }
+        int[] term = new int[factors.size() + 1];
+        term[0] = coefficient;
+        for (int i = 0; i < factors.size(); i++) term[i + 1] = factors.get(i);
+        index = spec.symbols().size() + productTerms.size();
+        productTerms.add(term);
+      }
+      encoded[d] = -index - 1;
     }
     return encoded;
+  }
+
+  /**
+   * The value of encoded dimension {@code d} (see {@link #encode}) under {@code dims}, or
+   * {@link #UNBOUND} when a symbol it needs has no value.
+   */
+  private int dimValue(int d, int[] dims) {
+    if (d >= 0) return d;
+    int k = -d - 1;
+    if (k < dims.length) return dims[k];
+    int[] term = productTerms.get(k - dims.length);
+    long value = term[0];
+    for (int i = 1; i < term.length; i++) {
+      if (dims[term[i]] == UNBOUND) return UNBOUND;
+      value *= dims[term[i]];
+    }
+    return Math.toIntExact(value);
+  }
+
+  /** The first symbol {@code d} needs that {@code dims} leaves unbound, or -1. */
+  private int unboundSymbol(int d, int[] dims) {
+    if (d >= 0) return -1;
+    int k = -d - 1;
+    if (k < dims.length) return dims[k] == UNBOUND ? k : -1;
+    int[] term = productTerms.get(k - dims.length);
+    for (int i = 1; i < term.length; i++) if (dims[term[i]] == UNBOUND) return term[i];
+    return -1;
   }
 
   private IllegalStateException malformed(String problem) {
@@ -642,15 +687,15 @@ public final class Session implements AutoCloseable {
       int[] expected = inputShapes[entry][i];
       boolean matches = array.dtype() == input.dtype() && array.rank() == expected.length;
       if (matches) {
-        for (int d = 0; d < expected.length; d++) { // first occurrences bind symbols
+        for (int d = 0; d < expected.length; d++) { // first occurrences of plain symbols bind them
           int s = -expected[d] - 1;
-          if (expected[d] < 0 && dims[s] == UNBOUND) {
+          if (expected[d] < 0 && s < dims.length && dims[s] == UNBOUND) {
             dims[s] = array.dim(d);
             boundBy[s] = input.name();
           }
         }
         for (int d = 0; d < expected.length; d++) {
-          matches &= array.dim(d) == (expected[d] >= 0 ? expected[d] : dims[-expected[d] - 1]);
+          matches &= array.dim(d) == dimValue(expected[d], dims);
         }
       }
       if (!matches) {
@@ -669,7 +714,7 @@ public final class Session implements AutoCloseable {
     List<String> parts = new ArrayList<>();
     for (int d : shape) {
       int s = -d - 1;
-      if (d < 0 && dims[s] != UNBOUND && seen.add(s)) {
+      if (d < 0 && s < dims.length && dims[s] != UNBOUND && seen.add(s)) {
         parts.add(spec.symbols().get(s) + " = " + dims[s] + " from "
             + (boundBy[s] == null ? "the session Dims" : "'" + boundBy[s] + "'"));
       }
@@ -698,16 +743,13 @@ public final class Session implements AutoCloseable {
   /** Dimension {@code d} of the result of entry {@code entry} under {@code dims}. */
   private int outputDim(int entry, int d, int[] dims) {
     int dim = outputShapes[entry][d];
-    if (dim >= 0) {
-      return dim;
-    }
-    int s = -dim - 1;
-    if (dims[s] == UNBOUND) {
+    int s = unboundSymbol(dim, dims);
+    if (s >= 0) {
       throw new IllegalStateException("the result of '" + spec.entries().get(entry).name() + "' has shape "
           + spec.entries().get(entry).output().shape() + ", but neither the session Dims nor its inputs bind '"
           + spec.symbols().get(s) + "'");
     }
-    return dims[s];
+    return dimValue(dim, dims);
   }
 
   /** Checks that {@code into} can take the result of entry {@code entry} under {@code dims}. */

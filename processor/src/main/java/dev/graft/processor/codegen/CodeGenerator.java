@@ -27,7 +27,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -78,7 +77,8 @@ public final class CodeGenerator {
   private final boolean vectorVariant;
   private final Map<String, String> vectorMethodNames = new LinkedHashMap<>(); // identity -> name
   private final List<MethodSpec> vectorKernelMethods = new ArrayList<>();
-  private final Map<Integer, Node> constants = new TreeMap<>();
+  /** Constant fields by node (nodes of scan bodies have ids of their own graph, so ids may repeat). */
+  private final Map<Node, String> constants = new LinkedHashMap<>();
   private final Map<String, String> methodNames = new LinkedHashMap<>(); // identity -> name
   private final List<MethodSpec> kernelMethods = new ArrayList<>();
   private int floatSlots;
@@ -129,9 +129,10 @@ public final class CodeGenerator {
     for (EntrySchedule s : schedules) {
       MemoryPlan plan = MemoryPlanner.plan(s);
       plans.add(plan);
-      floatSlots = Math.max(floatSlots, plan.floatSlots().size());
-      intSlots = Math.max(intSlots, plan.intSlots().size());
-      entryMethods.addAll(new EntryWriter(model, s, plan, emitter, this).methods());
+      EntryWriter writer = new EntryWriter(model, s, plan, emitter, this);
+      entryMethods.addAll(writer.methods());
+      floatSlots = Math.max(floatSlots, writer.floatSlotsNeeded());
+      intSlots = Math.max(intSlots, writer.intSlotsNeeded());
     }
     TypeSpec vectorType = null;
     if (vectorVariant) {
@@ -154,7 +155,10 @@ public final class CodeGenerator {
         .addSuperinterface(COMPILED_MODEL);
     type.addField(FieldSpec.builder(MODEL_SPEC, "SPEC", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
         .initializer(SpecWriter.spec(model)).build());
-    for (Node c : constants.values()) type.addField(constantFieldSpec(c));
+    List<Node> constantNodes = new ArrayList<>(constants.keySet());
+    constantNodes.sort(java.util.Comparator.comparing(constants::get, java.util.Comparator.comparingInt(String::length)
+        .thenComparing(java.util.Comparator.naturalOrder())));
+    for (Node c : constantNodes) type.addField(constantFieldSpec(c));
     type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PUBLIC).build());
     type.addMethod(MethodSpec.methodBuilder("spec").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .returns(MODEL_SPEC).addStatement("return SPEC").build());
@@ -164,7 +168,7 @@ public final class CodeGenerator {
     type.addType(executor(entryMethods));
     if (vectorType != null) type.addType(vectorType);
     type.addMethods(kernelMethods);
-    if (constants.values().stream().anyMatch(c -> c.attrs().realCount() > LITERAL_CONSTANT_LIMIT)) type.addMethod(unpack());
+    if (constants.keySet().stream().anyMatch(c -> c.attrs().realCount() > LITERAL_CONSTANT_LIMIT)) type.addMethod(unpack());
 
     JavaFile file = JavaFile.builder(model.packageName(), type.build())
         .indent("  ")
@@ -198,8 +202,16 @@ public final class CodeGenerator {
 
   /** The static field of a constant that lives in an array (registers it). */
   String constantField(Node c) {
-    constants.put(c.id(), c);
-    return "C" + c.id();
+    return constants.computeIfAbsent(c, n -> {
+      String name = "C" + n.id();
+      for (int k = 1; constants.containsValue(name); k++) name = "C" + n.id() + "_" + k;
+      return name;
+    });
+  }
+
+  /** The scheduler of this generation's fusion policy (loops schedule their bodies with it). */
+  Scheduler scheduler() {
+    return new Scheduler(policy);
   }
 
   private FieldSpec constantFieldSpec(Node c) {
@@ -219,7 +231,7 @@ public final class CodeGenerator {
       }
       init = CodeBlock.of("unpack($L)", CodeBlock.join(chunks, ", "));
     }
-    return FieldSpec.builder(float[].class, "C" + c.id(), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+    return FieldSpec.builder(float[].class, constants.get(c), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
         .addJavadoc("Constant %$L $L$L.\n", c.id(), c.shape(), c.position().line() > 0 ? " from " + c.position() : "")
         .initializer(init).build();
   }

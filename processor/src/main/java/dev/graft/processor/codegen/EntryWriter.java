@@ -5,7 +5,9 @@ import dev.graft.dsl.DType;
 import dev.graft.processor.ir.Dim;
 import dev.graft.processor.ir.ModelGraph;
 import dev.graft.processor.ir.Node;
+import dev.graft.processor.ir.ScanBody;
 import dev.graft.processor.memory.MemoryPlan;
+import dev.graft.processor.memory.MemoryPlanner;
 import dev.graft.processor.memory.Storage;
 import dev.graft.processor.schedule.EntrySchedule;
 import dev.graft.processor.schedule.Kernel;
@@ -21,6 +23,17 @@ import javax.lang.model.element.Modifier;
  * Writes the straight-line method of one entry mode: it binds the dims, inputs, variables,
  * caller arrays and workspace slots it needs to locals, then calls the kernels in schedule
  * order. Long schedules are split into parts so that no method nears the JIT's size limit.
+ *
+ * <p><b>Loops.</b> A LOOP kernel (the outputs of one {@code scan}) becomes a call to a method of
+ * its own, {@code <entry>_loop<n>}, which keeps time a loop: it copies the initial carries into
+ * carry buffers, then for each step copies row t of every sequence into a slice buffer (and,
+ * when BPTT asked for them, the carries entering the step into their histories at row t), runs
+ * the straight-line schedule of the step's body (planned like an entry, with its own workspace
+ * slots above the entry's), copies each step output into row t of its stacked output, adds each
+ * summed output into its accumulator (zeroed first), and copies the new carries into the carry
+ * buffers; after the last step it copies the carries out as the final carries. A reverse scan
+ * runs t from last to first and still stores what it computes at t in row t. Code size does not
+ * depend on the number of steps, which may be zero (the final carries are then the initial ones).
  */
 final class EntryWriter {
   private final ModelGraph model;
@@ -28,11 +41,15 @@ final class EntryWriter {
   private final MemoryPlan plan;
   private final KernelEmitter emitter;
   private final CodeGenerator generator;
+  private final List<MethodSpec> loopMethods = new ArrayList<>();
+  private int floatSlotsNeeded;
+  private int intSlotsNeeded;
 
-  /** A local the entry method binds: its declaration in the whole method and in a part. */
+  /** A local a method binds: its declaration in the whole method and in a part. */
   private record Local(String name, String declaration, String partDeclaration) {}
 
-  private final Map<String, Local> locals = new LinkedHashMap<>();
+  /** One statement of a method and the locals it reads. */
+  private record Call(String statement, Set<String> used) {}
 
   EntryWriter(ModelGraph model, EntrySchedule schedule, MemoryPlan plan, KernelEmitter emitter, CodeGenerator generator) {
     this.model = model;
@@ -46,40 +63,25 @@ final class EntryWriter {
     return (withGradients ? "forwardBackward_" : "forward_") + e.name();
   }
 
+  /** Float workspace slots the methods written so far use, loops included. */
+  int floatSlotsNeeded() {
+    return floatSlotsNeeded;
+  }
+
+  int intSlotsNeeded() {
+    return intSlotsNeeded;
+  }
+
   List<MethodSpec> methods() {
     ModelGraph.Entry e = schedule.entry();
     String name = methodName(e, schedule.withGradients());
-    for (String s : model.symbols()) {
-      locals.put(Names.symbol(s), new Local(Names.symbol(s), "int " + Names.symbol(s) + " = dims[" + model.symbols().indexOf(s) + "]", null));
-    }
-    List<String> statements = new ArrayList<>();
-    List<Set<String>> uses = new ArrayList<>();
-    for (Kernel k : schedule.kernels()) {
-      KernelMethod km = emitter.emit(k);
-      String method = generator.kernelMethod(km);
-      List<String> args = new ArrayList<>();
-      Set<String> used = new LinkedHashSet<>();
-      for (KernelMethod.Param p : km.params()) {
-        if (p instanceof KernelMethod.KernelsParam) {
-          args.add("kernels");
-        } else if (p instanceof KernelMethod.ArrayParam a) {
-          args.add(array(plan.of(a.value()), used));
-        } else {
-          args.add(p.name());
-          used.add(p.name());
-        }
-      }
-      statements.add(method + "(" + String.join(", ", args) + ")");
-      uses.add(used);
-    }
+    Scope scope = new Scope(plan, 0, 0, null, name);
+    List<Call> calls = calls(scope);
     for (MemoryPlan.Copy c : plan.copies()) {
       Set<String> used = new LinkedHashSet<>();
-      String src = array(plan.of(c.value()), used);
-      String dst = array(c.target(), used);
-      Dim size = c.value().shape().size();
-      for (String s : size.symbols()) used.add(Names.symbol(s));
-      statements.add("System.arraycopy(" + src + ", 0, " + dst + ", 0, " + size.toJava(Names::symbol) + ")");
-      uses.add(used);
+      String src = scope.array(plan.of(c.value()), used);
+      String dst = scope.array(c.target(), used);
+      calls.add(new Call("System.arraycopy(" + src + ", 0, " + dst + ", 0, " + size(c.value(), used) + ")", used));
     }
 
     String params = "dims, inputs, variables, output, gradients";
@@ -100,28 +102,30 @@ final class EntryWriter {
       workspace.add("intWorkspace(" + i + ", " + CodeGenerator.maxOf(sizes) + ")");
     }
     List<MethodSpec> out = new ArrayList<>();
-    if (statements.size() <= CodeGenerator.CALLS_PER_METHOD) {
+    if (calls.size() <= CodeGenerator.CALLS_PER_METHOD) {
       Set<String> all = new LinkedHashSet<>(workspaceUses);
-      for (Set<String> u : uses) all.addAll(u);
-      declare(main, all, false);
-      for (String s : statements) main.addStatement("$L", s);
-      out.add(main.build());
-      return out;
-    }
-    declare(main, workspaceUses, false);
-    for (String w : workspace) main.addStatement("$L", w);
-    for (int from = 0, part = 0; from < statements.size(); from += CodeGenerator.CALLS_PER_METHOD, part++) {
-      int to = Math.min(statements.size(), from + CodeGenerator.CALLS_PER_METHOD);
-      String partName = name + "_part" + part;
-      main.addStatement("$L($L)", partName, params);
-      MethodSpec.Builder m = signature(partName).addJavadoc("Kernels $L to $L of {@link #$L}.\n", from, to - 1, name);
-      Set<String> used = new LinkedHashSet<>();
-      for (int i = from; i < to; i++) used.addAll(uses.get(i));
-      declare(m, used, true);
-      for (int i = from; i < to; i++) m.addStatement("$L", statements.get(i));
-      out.add(m.build());
+      for (Call c : calls) all.addAll(c.used());
+      scope.declare(main, all, false);
+      for (Call c : calls) main.addStatement("$L", c.statement());
+    } else {
+      scope.declare(main, workspaceUses, false);
+      for (String w : workspace) main.addStatement("$L", w);
+      List<MethodSpec> parts = new ArrayList<>();
+      for (int from = 0, part = 0; from < calls.size(); from += CodeGenerator.CALLS_PER_METHOD, part++) {
+        int to = Math.min(calls.size(), from + CodeGenerator.CALLS_PER_METHOD);
+        String partName = name + "_part" + part;
+        main.addStatement("$L($L)", partName, params);
+        MethodSpec.Builder m = signature(partName).addJavadoc("Kernels $L to $L of {@link #$L}.\n", from, to - 1, name);
+        Set<String> used = new LinkedHashSet<>();
+        for (int i = from; i < to; i++) used.addAll(calls.get(i).used());
+        scope.declare(m, used, true);
+        for (int i = from; i < to; i++) m.addStatement("$L", calls.get(i).statement());
+        parts.add(m.build());
+      }
+      out.addAll(parts);
     }
     out.add(0, main.build());
+    out.addAll(loopMethods);
     return out;
   }
 
@@ -132,46 +136,284 @@ final class EntryWriter {
         .addParameter(float[][].class, "gradients");
   }
 
-  private void declare(MethodSpec.Builder m, Set<String> used, boolean part) {
-    for (Local l : locals.values()) {
-      if (!used.contains(l.name())) continue;
-      String d = part && l.partDeclaration() != null ? l.partDeclaration() : l.declaration();
-      m.addStatement("$L", d);
+  /** The kernel calls of {@code scope}'s schedule, in order. */
+  private List<Call> calls(Scope scope) {
+    floatSlotsNeeded = Math.max(floatSlotsNeeded, scope.floatBase + scope.plan.floatSlots().size());
+    intSlotsNeeded = Math.max(intSlotsNeeded, scope.intBase + scope.plan.intSlots().size());
+    List<Call> calls = new ArrayList<>();
+    for (Kernel k : scope.plan.schedule().kernels()) {
+      if (k.kind() == Kernel.Kind.LOOP) {
+        calls.add(loop(k, scope));
+        continue;
+      }
+      String accumulator = scope.accumulators.get(k.root());
+      KernelMethod km = emitter.emit(k, accumulator != null);
+      String method = generator.kernelMethod(km);
+      List<String> args = new ArrayList<>();
+      Set<String> used = new LinkedHashSet<>();
+      for (KernelMethod.Param p : km.params()) {
+        if (p instanceof KernelMethod.KernelsParam) {
+          args.add("kernels");
+        } else if (p instanceof KernelMethod.ArrayParam a && accumulator != null && a.value() == k.root()) {
+          args.add(accumulator);
+        } else if (p instanceof KernelMethod.ArrayParam a) {
+          args.add(scope.array(scope.plan.of(a.value()), used));
+        } else {
+          args.add(p.name());
+          used.add(p.name());
+        }
+      }
+      calls.add(new Call(method + "(" + String.join(", ", args) + ")", used));
     }
+    return calls;
   }
 
-  /** The local naming storage {@code s}, declaring it on first use. */
-  private String array(Storage s, Set<String> used) {
-    String name;
-    if (s instanceof Storage.Constant c) {
-      return generator.constantField(c.node());
-    } else if (s instanceof Storage.Input in) {
-      ModelGraph.InputDecl d = schedule.entry().inputs().get(in.index());
-      name = Names.input(d.name());
-      String type = d.dtype() == DType.INT32 ? "int[]" : "float[]";
-      locals.putIfAbsent(name, new Local(name, type + " " + name + " = (" + type + ") inputs[" + in.index() + "]", null));
-    } else if (s instanceof Storage.Variable v) {
-      name = Names.variable(model.variables().get(v.index()).name());
-      locals.putIfAbsent(name, new Local(name, "float[] " + name + " = variables[" + v.index() + "]", null));
-    } else if (s instanceof Storage.Output) {
-      name = "out";
-      String type = schedule.entry().result().dtype() == DType.INT32 ? "int[]" : "float[]";
-      locals.putIfAbsent(name, new Local(name, type + " out = (" + type + ") output", null));
-    } else if (s instanceof Storage.Gradient g) {
-      name = Names.gradient(model.trainableVariables().get(g.index()).name());
-      locals.putIfAbsent(name, new Local(name, "float[] " + name + " = gradients[" + g.index() + "]", null));
-    } else {
-      Storage.Slot slot = (Storage.Slot) s;
-      List<Dim> sizes = (slot.ints() ? plan.intSlots() : plan.floatSlots()).get(slot.index());
-      name = (slot.ints() ? "iw" : "w") + slot.index();
-      String type = slot.ints() ? "int[]" : "float[]";
-      String grow = (slot.ints() ? "intWorkspace(" : "floatWorkspace(") + slot.index() + ", " + CodeGenerator.maxOf(sizes) + ")";
-      locals.putIfAbsent(name, new Local(name, type + " " + name + " = " + grow,
-          type + " " + name + " = " + (slot.ints() ? "ints[" : "floats[") + slot.index() + "]"));
-      for (Dim d : sizes) for (String sym : d.symbols()) used.add(Names.symbol(sym));
+  // ---- loops
+
+  /**
+   * Writes the method of LOOP kernel {@code k} (see the class comment) and returns its call. The
+   * method's parameters are the loop's inputs ({@code in<i>}: sequences, then initial carries)
+   * and the outputs the schedule needs ({@code v<j>}, in the kernel's output order); its locals
+   * are the slices ({@code x<j>}), the carries ({@code s<k>}) and the step's workspace.
+   */
+  private Call loop(Kernel k, Scope outer) {
+    Node first = k.outputs().get(0);
+    ScanBody body = first.attrs().body();
+    boolean reverse = first.attrs().flag();
+    List<Node> inputs = first.inputs();
+    int sequences = body.sequences().size();
+    int carries = body.carries().size();
+
+    // What the step computes: the new carries always, and the step and summed outputs asked for.
+    List<Node> results = new ArrayList<>(body.newCarries());
+    for (Node o : k.outputs()) {
+      ScanBody.OutputKind kind = body.outputKind(o.attrs().intAt(0));
+      if (kind == ScanBody.OutputKind.STEP_OUTPUT || kind == ScanBody.OutputKind.SUMMED_OUTPUT) {
+        results.add(body.outputNode(o.attrs().intAt(0)));
+      }
     }
-    used.add(name);
-    return name;
+    EntrySchedule step = generator.scheduler().scheduleStep(results);
+    MemoryPlan stepPlan = MemoryPlanner.planStep(step);
+
+    // Loop buffers sit above the enclosing method's slots, the step's slots above them.
+    int floatTop = outer.floatBase + outer.plan.floatSlots().size();
+    int intTop = outer.intBase + outer.plan.intSlots().size();
+    List<String> parameters = new ArrayList<>();
+    List<String> buffers = new ArrayList<>();
+    Set<String> used = new LinkedHashSet<>();
+    for (int j = 0; j < sequences + carries; j++) {
+      Node p = body.parameters().get(j);
+      String local = j < sequences ? "x" + j : "s" + (j - sequences);
+      boolean ints = p.dtype() == DType.INT32;
+      int slot = ints ? intTop++ : floatTop++;
+      buffers.add((ints ? "int[] " : "float[] ") + local + " = " + (ints ? "intWorkspace(" : "floatWorkspace(") + slot + ", "
+          + size(p, used) + ")");
+      parameters.add(local);
+    }
+    // New carries read from another carry's buffer (a swap) go through a buffer of their own.
+    List<String> staged = new ArrayList<>();
+    for (int c = 0; c < carries; c++) {
+      Storage src = stepPlan.of(body.newCarries().get(c));
+      boolean otherCarry = src instanceof Storage.Input in && in.index() >= sequences && in.index() != sequences + c;
+      staged.add(otherCarry ? "u" + c : null);
+      if (otherCarry) {
+        buffers.add("float[] u" + c + " = floatWorkspace(" + floatTop++ + ", " + size(body.carries().get(c), used) + ")");
+      }
+    }
+    String name = outer.methodName + "_loop" + outer.loops++;
+    Scope inner = new Scope(stepPlan, floatTop, intTop, parameters, name);
+    // A summed output that a matmul or scatter-add computes and nothing else reads is added
+    // straight into its accumulator by that kernel.
+    List<Node> outputs = k.outputs();
+    Set<Node> read = new java.util.HashSet<>();
+    for (Kernel sk : step.kernels()) for (Node o : sk.operands()) read.add(MemoryPlanner.aliasBase(o));
+    for (int j = 0; j < outputs.size(); j++) {
+      int index = outputs.get(j).attrs().intAt(0);
+      Node result = body.outputNode(index);
+      Kernel producer = step.kernelOf(result);
+      if (body.outputKind(index) == ScanBody.OutputKind.SUMMED_OUTPUT && producer != null && producer.root() == result
+          && KernelEmitter.canAccumulate(producer) && !read.contains(result)
+          && results.indexOf(result) == results.lastIndexOf(result) && !inner.accumulators.containsKey(result)) {
+        inner.accumulators.put(result, "v" + j);
+      }
+    }
+    List<Call> stepCalls = calls(inner);
+
+    MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
+        .addJavadoc("The $Lscan at $L over $L steps: its body's kernels run once per step.\n<ul>\n",
+            reverse ? "reverse " : "", first.position(), inputs.get(0).shape().dim(0))
+        .addParameter(int[].class, "dims").addParameter(float[][].class, "variables");
+    List<String> args = new ArrayList<>(List.of("dims", "variables"));
+    Set<String> outerUsed = new LinkedHashSet<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      Node in = inputs.get(i);
+      m.addParameter(in.dtype() == DType.INT32 ? int[].class : float[].class, "in" + i);
+      args.add(outer.array(outer.plan.of(in), outerUsed));
+    }
+    for (int j = 0; j < outputs.size(); j++) {
+      Node o = outputs.get(j);
+      m.addParameter(o.dtype() == DType.INT32 ? int[].class : float[].class, "v" + j);
+      args.add(outer.array(outer.plan.of(o), outerUsed));
+      m.addJavadoc("<li>v$L = %$L: $L $L\n", j, o.id(), body.outputKind(o.attrs().intAt(0)).name().toLowerCase(java.util.Locale.ROOT)
+          .replace('_', ' '), o.shape());
+    }
+    m.addJavadoc("</ul>\n");
+
+    // The body of the method, then its declarations in front.
+    List<String> code = new ArrayList<>(buffers);
+    for (int c = 0; c < carries; c++) {
+      code.add("System.arraycopy(in" + (sequences + c) + ", 0, s" + c + ", 0, " + size(body.carries().get(c), used) + ")");
+    }
+    for (int j = 0; j < outputs.size(); j++) {
+      if (body.outputKind(outputs.get(j).attrs().intAt(0)) == ScanBody.OutputKind.SUMMED_OUTPUT) {
+        code.add("java.util.Arrays.fill(v" + j + ", 0, " + size(outputs.get(j), used) + ", 0f)");
+      }
+    }
+    code.add("int q = " + dim(inputs.get(0).shape().dim(0), used) + "; // steps");
+    code.add("for (int p = 0; p < q; p++) {");
+    code.add("int r = " + (reverse ? "q - 1 - p" : "p") + "; // the row of this step");
+    for (int j = 0; j < sequences; j++) {
+      String n = size(body.sequences().get(j), used);
+      code.add("System.arraycopy(in" + j + ", r * " + n + ", x" + j + ", 0, " + n + ")");
+    }
+    for (int j = 0; j < outputs.size(); j++) {
+      int index = outputs.get(j).attrs().intAt(0);
+      if (body.outputKind(index) != ScanBody.OutputKind.CARRY_HISTORY) continue;
+      int c = index - body.results().size();
+      String n = size(body.carries().get(c), used);
+      code.add("System.arraycopy(s" + c + ", 0, v" + j + ", r * " + n + ", " + n + ")");
+    }
+    for (Call c : stepCalls) {
+      code.add(c.statement() + ";");
+      used.addAll(c.used());
+    }
+    for (int j = 0; j < outputs.size(); j++) {
+      int index = outputs.get(j).attrs().intAt(0);
+      ScanBody.OutputKind kind = body.outputKind(index);
+      Node result = body.outputNode(index);
+      if (kind == ScanBody.OutputKind.STEP_OUTPUT) {
+        String n = size(result, used);
+        code.add("System.arraycopy(" + inner.array(stepPlan.of(result), used) + ", 0, v" + j + ", r * " + n + ", " + n + ")");
+      } else if (kind == ScanBody.OutputKind.SUMMED_OUTPUT && !inner.accumulators.containsKey(result)) {
+        String src = inner.array(stepPlan.of(result), used);
+        code.add("for (int i0 = 0, n0 = " + size(result, used) + "; i0 < n0; i0++) v" + j + "[i0] += " + src + "[i0];");
+      }
+    }
+    List<String> carryUpdates = new ArrayList<>();
+    for (int c = 0; c < carries; c++) {
+      Node next = body.newCarries().get(c);
+      Storage src = stepPlan.of(next);
+      if (src instanceof Storage.Input in && in.index() == sequences + c) continue; // carried unchanged
+      String n = size(next, used);
+      String from = inner.array(src, used);
+      if (staged.get(c) != null) {
+        code.add("System.arraycopy(" + from + ", 0, " + staged.get(c) + ", 0, " + n + ")");
+        from = staged.get(c);
+      }
+      carryUpdates.add("System.arraycopy(" + from + ", 0, s" + c + ", 0, " + n + ")");
+    }
+    code.addAll(carryUpdates);
+    code.add("}");
+    for (int j = 0; j < outputs.size(); j++) {
+      int index = outputs.get(j).attrs().intAt(0);
+      if (body.outputKind(index) != ScanBody.OutputKind.FINAL_CARRY) continue;
+      code.add("System.arraycopy(s" + index + ", 0, v" + j + ", 0, " + size(outputs.get(j), used) + ")");
+    }
+
+    inner.declare(m, used, false);
+    for (String line : code) {
+      if (line.endsWith("{")) m.beginControlFlow("$L", line.substring(0, line.length() - 2));
+      else if (line.equals("}")) m.endControlFlow();
+      else if (line.endsWith(";") || line.contains("; //")) m.addCode("$L\n", line);
+      else m.addStatement("$L", line);
+    }
+    loopMethods.add(m.build());
+    return new Call(name + "(" + String.join(", ", args) + ")", outerUsed);
   }
 
+  /** The element count of {@code n}'s shape in Java, noting the symbols it reads. */
+  private static String size(Node n, Set<String> used) {
+    return dim(n.shape().size(), used);
+  }
+
+  private static String dim(Dim d, Set<String> used) {
+    for (String s : d.symbols()) used.add(Names.symbol(s));
+    return d.toJava(Names::symbol);
+  }
+
+  // ---- locals
+
+  /**
+   * The locals of one generated method and the storage behind them: an entry method (and its
+   * parts), or a loop method, whose body parameters are its slice and carry buffers and whose
+   * workspace slots start at {@code floatBase} and {@code intBase}.
+   */
+  private final class Scope {
+    final MemoryPlan plan;
+    final int floatBase;
+    final int intBase;
+    /** For a loop's step, the local holding each body parameter; null for an entry. */
+    final List<String> parameters;
+    final String methodName;
+    final Map<String, Local> locals = new LinkedHashMap<>();
+    /** Values a kernel adds into a loop's accumulator (named here) instead of storing them. */
+    final Map<Node, String> accumulators = new java.util.HashMap<>();
+    int loops;
+
+    Scope(MemoryPlan plan, int floatBase, int intBase, List<String> parameters, String methodName) {
+      this.plan = plan;
+      this.floatBase = floatBase;
+      this.intBase = intBase;
+      this.parameters = parameters;
+      this.methodName = methodName;
+      for (String s : model.symbols()) {
+        locals.put(Names.symbol(s), new Local(Names.symbol(s), "int " + Names.symbol(s) + " = dims[" + model.symbols().indexOf(s) + "]", null));
+      }
+    }
+
+    void declare(MethodSpec.Builder m, Set<String> used, boolean part) {
+      for (Local l : locals.values()) {
+        if (!used.contains(l.name())) continue;
+        String d = part && l.partDeclaration() != null ? l.partDeclaration() : l.declaration();
+        m.addStatement("$L", d);
+      }
+    }
+
+    /** The local naming storage {@code s}, declaring it on first use. */
+    String array(Storage s, Set<String> used) {
+      String name;
+      if (s instanceof Storage.Constant c) {
+        return generator.constantField(c.node());
+      } else if (s instanceof Storage.Input in && parameters != null) {
+        return parameters.get(in.index()); // a loop buffer, declared by the loop
+      } else if (s instanceof Storage.Input in) {
+        ModelGraph.InputDecl d = schedule.entry().inputs().get(in.index());
+        name = Names.input(d.name());
+        String type = d.dtype() == DType.INT32 ? "int[]" : "float[]";
+        locals.putIfAbsent(name, new Local(name, type + " " + name + " = (" + type + ") inputs[" + in.index() + "]", null));
+      } else if (s instanceof Storage.Variable v) {
+        name = Names.variable(model.variables().get(v.index()).name());
+        locals.putIfAbsent(name, new Local(name, "float[] " + name + " = variables[" + v.index() + "]", null));
+      } else if (s instanceof Storage.Output) {
+        name = "out";
+        String type = schedule.entry().result().dtype() == DType.INT32 ? "int[]" : "float[]";
+        locals.putIfAbsent(name, new Local(name, type + " out = (" + type + ") output", null));
+      } else if (s instanceof Storage.Gradient g) {
+        name = Names.gradient(model.trainableVariables().get(g.index()).name());
+        locals.putIfAbsent(name, new Local(name, "float[] " + name + " = gradients[" + g.index() + "]", null));
+      } else {
+        Storage.Slot slot = (Storage.Slot) s;
+        List<Dim> sizes = (slot.ints() ? plan.intSlots() : plan.floatSlots()).get(slot.index());
+        int index = (slot.ints() ? intBase : floatBase) + slot.index();
+        name = (slot.ints() ? "iw" : "w") + index;
+        String type = slot.ints() ? "int[]" : "float[]";
+        String grow = (slot.ints() ? "intWorkspace(" : "floatWorkspace(") + index + ", " + CodeGenerator.maxOf(sizes) + ")";
+        locals.putIfAbsent(name, new Local(name, type + " " + name + " = " + grow,
+            type + " " + name + " = " + (slot.ints() ? "ints[" : "floats[") + index + "]"));
+        for (Dim d : sizes) for (String sym : d.symbols()) used.add(Names.symbol(sym));
+      }
+      used.add(name);
+      return name;
+    }
+  }
 }

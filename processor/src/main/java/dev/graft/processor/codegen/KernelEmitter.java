@@ -48,6 +48,8 @@ final class KernelEmitter {
   private final List<String> symbolOrder;
   private final Function<Node, String> constantField;
   private final boolean vector;
+  /** Whether the kernel being emitted adds into its output (see {@link #emit(Kernel, boolean)}). */
+  private boolean accumulate;
 
   /**
    * @param symbolOrder the model's symbols, which orders symbol parameters
@@ -61,6 +63,26 @@ final class KernelEmitter {
   }
 
   KernelMethod emit(Kernel k) {
+    return emit(k, false);
+  }
+
+  /**
+   * Whether {@code k} can add its value into its output array instead of overwriting it (see
+   * {@link #emit(Kernel, boolean)}): a plain 2-d matrix product or a scatter-add.
+   */
+  static boolean canAccumulate(Kernel k) {
+    if (k.kind() == Kernel.Kind.MATMUL) return k.members().size() == 1 && k.matmul().input(0).shape().rank() == 2;
+    return k.kind() == Kernel.Kind.LIBRARY && k.root().op() == Op.SCATTER_ADD;
+  }
+
+  /**
+   * @param accumulate add the kernel's value into {@code out} rather than store it (only where
+   *     {@link #canAccumulate}): how a loop sums a variable's gradient over time without a pass
+   *     of its own
+   */
+  KernelMethod emit(Kernel k, boolean accumulate) {
+    if (accumulate && !canAccumulate(k)) throw new IllegalArgumentException("cannot accumulate " + k);
+    this.accumulate = accumulate;
     List<KernelMethod.Param> params = new ArrayList<>();
     boolean library = k.kind() == Kernel.Kind.MATMUL || k.kind() == Kernel.Kind.LIBRARY;
     if (library) params.add(new KernelMethod.KernelsParam());
@@ -88,8 +110,10 @@ final class KernelEmitter {
       case MATMUL -> matmul(body, k, arrays, vectorBody);
       case LIBRARY -> library(body, k.root(), arrays);
       case LAYOUT -> layout(body, k.root(), arrays);
+      case LOOP -> throw new IllegalArgumentException("a loop is written by EntryWriter, not as a kernel method: " + k);
     }
-    return new KernelMethod(k, params, javadoc(k, vectorBody), body.build(), vectorBody);
+    String doc = javadoc(k, vectorBody) + (accumulate ? "<p>Adds its value into {@code out}.\n" : "");
+    return new KernelMethod(k, params, doc, body.build(), vectorBody);
   }
 
   private static void collectSymbols(Node n, Set<String> out) {
@@ -108,6 +132,7 @@ final class KernelEmitter {
       case MATMUL -> k.members().size() > 1 ? "Matrix product with an elementwise epilogue applied in place" : "Matrix product";
       case LIBRARY -> "Kernel library call";
       case LAYOUT -> "Generated copy";
+      case LOOP -> "Loop";
     });
     if (vectorBody) b.append(" (Vector API main loop, scalar tail)");
     b.append(" computing ").append(k.root().shape()).append(":\n<ul>\n");
@@ -492,7 +517,7 @@ final class KernelEmitter {
     Dim m = ta ? sa.dim(ra - 1) : sa.dim(ra - 2);
     Dim kk = ta ? sa.dim(ra - 2) : sa.dim(ra - 1);
     Dim n = tb ? sb.dim(sb.rank() - 2) : sb.dim(sb.rank() - 1);
-    String call = "kernels.gemm(" + ta + ", " + tb + ", m, n, k, " + arrays.get(a) + ", %s, " + arrays.get(b) + ", %s, out, %s, false)";
+    String call = "kernels.gemm(" + ta + ", " + tb + ", m, n, k, " + arrays.get(a) + ", %s, " + arrays.get(b) + ", %s, out, %s, " + accumulate + ")";
     body.addStatement("int m = $L", dim(m));
     body.addStatement("int n = $L", dim(n));
     body.addStatement("int k = $L", dim(kk));
@@ -528,7 +553,7 @@ final class KernelEmitter {
           arrays.get(n.input(1)), size(n.input(1).shape()));
       case SCATTER_ADD -> {
         Shape t = n.shape();
-        body.addStatement("$T.fill(out, 0, $L, 0f)", java.util.Arrays.class, size(t));
+        if (!accumulate) body.addStatement("$T.fill(out, 0, $L, 0f)", java.util.Arrays.class, size(t));
         body.addStatement("kernels.scatterAdd($L, $L, $L, $L, out, $L)", in, size(x.shape()), arrays.get(n.input(1)),
             dim(product(t, 1, t.rank())), dim(t.dim(0)));
       }

@@ -25,56 +25,41 @@ final class Constants {
     if ((t == NumberType.INT || t == NumberType.LONG) && (k == Tree.Kind.DIVIDE || k == Tree.Kind.REMAINDER) && y == 0) {
       throw invalid.get();
     }
-    double r = switch (t) {
-      case INT -> intOp(k, (int) x, (int) y, invalid);
-      case LONG -> longOp(k, (long) x, (long) y, invalid);
-      case FLOAT -> floatOp(k, (float) x, (float) y, invalid);
-      case DOUBLE -> doubleOp(k, x, y, invalid);
-    };
-    return new Value.Number(r, t);
+    return new Value.Number(fold(k, t, x, y, invalid), t);
   }
 
-  private static int intOp(Tree.Kind k, int x, int y, Supplier<GraftException> invalid) {
+  /**
+   * {@code x k y} in type t, in one switch for all four types. int and long arithmetic is done in
+   * long (int operands narrowed to int first) and narrowed back: the low 32 bits of a long +, -,
+   * ×, / or % of two ints are the int result, overflow included ({@code MIN_VALUE / -1} too).
+   * float arithmetic is done in double and rounded: for +, -, ×, / of two floats that is the
+   * correctly rounded float result (double has more than 2·24 + 2 bits), and % is exact in both.
+   * Only the side of each {@code ?:} that applies is evaluated.
+   */
+  private static double fold(Tree.Kind k, NumberType t, double x, double y,
+      Supplier<GraftException> invalid) {
+    boolean whole = t == NumberType.INT || t == NumberType.LONG;
+    long la = t == NumberType.INT ? (int) x : (long) x;
+    long lb = t == NumberType.INT ? (int) y : (long) y;
+    double da = t == NumberType.FLOAT ? (float) x : x;
+    double db = t == NumberType.FLOAT ? (float) y : y;
     return switch (k) {
-      case PLUS -> x + y;
-      case MINUS -> x - y;
-      case MULTIPLY -> x * y;
-      case DIVIDE -> x / y;
-      case REMAINDER -> x % y;
+      case PLUS -> whole ? narrow(t, la + lb) : round(t, da + db);
+      case MINUS -> whole ? narrow(t, la - lb) : round(t, da - db);
+      case MULTIPLY -> whole ? narrow(t, la * lb) : round(t, da * db);
+      case DIVIDE -> whole ? narrow(t, la / lb) : round(t, da / db);
+      case REMAINDER -> whole ? narrow(t, la % lb) : round(t, da % db);
       default -> throw invalid.get();
     };
   }
 
-  private static long longOp(Tree.Kind k, long x, long y, Supplier<GraftException> invalid) {
-    return switch (k) {
-      case PLUS -> x + y;
-      case MINUS -> x - y;
-      case MULTIPLY -> x * y;
-      case DIVIDE -> x / y;
-      case REMAINDER -> x % y;
-      default -> throw invalid.get();
-    };
+  /** A long result as an int or long value. */
+  private static double narrow(NumberType t, long r) {
+    return t == NumberType.INT ? (int) r : r;
   }
 
-  private static float floatOp(Tree.Kind k, float x, float y, Supplier<GraftException> invalid) {
-    return switch (k) {
-      case PLUS -> x + y;
-      case MINUS -> x - y;
-      case MULTIPLY -> x * y;
-      case DIVIDE -> x / y;
-      case REMAINDER -> x % y;
-      default -> throw invalid.get();
-    };
-  }
-
-  private static double doubleOp(Tree.Kind k, double x, double y, Supplier<GraftException> invalid) {
-    return switch (k) {
-      case PLUS -> x + y;
-      case MINUS -> x - y;
-      case MULTIPLY -> x * y;
-      case DIVIDE -> x / y;
-      case REMAINDER -> x % y;
-      default -> throw invalid.get();
-    };
+  /** A double result as a float or double value. */
+  private static double round(NumberType t, double r) {
+    return t == NumberType.FLOAT ? (float) r : r;
   }
 }

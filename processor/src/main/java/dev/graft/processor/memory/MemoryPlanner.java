@@ -23,11 +23,25 @@ import java.util.Map;
 public final class MemoryPlanner {
   private MemoryPlanner() {}
 
+  /** The plan of an entry, whose roots go to the caller's arrays. */
   public static MemoryPlan plan(EntrySchedule schedule) {
+    return plan(schedule, true);
+  }
+
+  /**
+   * The plan of one step of a scan body: every value, results included, lives in a workspace
+   * slot (or is a leaf); the results are the plan's {@link MemoryPlan#copies()}, which the loop
+   * reads after the step (their targets are placeholders: the loop decides where they go).
+   */
+  public static MemoryPlan planStep(EntrySchedule step) {
+    return plan(step, false);
+  }
+
+  private static MemoryPlan plan(EntrySchedule schedule, boolean callerArrays) {
     Map<Node, Storage> storage = new HashMap<>();
     List<Kernel> kernels = schedule.kernels();
     Map<Node, Kernel> computed = new HashMap<>();
-    for (Kernel k : kernels) computed.put(k.root(), k);
+    for (Kernel k : kernels) for (Node o : k.outputs()) computed.put(o, k);
 
     // The caller's arrays: a computed root is written in place, first claim wins.
     List<Node> roots = schedule.roots();
@@ -35,14 +49,14 @@ public final class MemoryPlanner {
     List<Integer> unclaimed = new ArrayList<>();
     for (int i = 0; i < roots.size(); i++) {
       Node r = roots.get(i);
-      if (computed.containsKey(r) && !homes.containsKey(r)) homes.put(r, role(i));
+      if (callerArrays && computed.containsKey(r) && !homes.containsKey(r)) homes.put(r, role(i));
       else unclaimed.add(i);
     }
     List<MemoryPlan.Copy> copies = new ArrayList<>();
     for (int i : unclaimed) {
       Node r = roots.get(i);
       Node base = aliasBase(r);
-      if (base != r && computed.containsKey(base) && !homes.containsKey(base)) homes.put(base, role(i));
+      if (callerArrays && base != r && computed.containsKey(base) && !homes.containsKey(base)) homes.put(base, role(i));
       else copies.add(new MemoryPlan.Copy(r, role(i)));
     }
 
@@ -60,33 +74,34 @@ public final class MemoryPlanner {
     for (int t = 0; t < kernels.size(); t++) {
       final int now = t;
       live.removeIf(v -> lastUse.getOrDefault(v, -1) < now);
-      Node value = kernels.get(t).root();
-      Storage home = homes.get(value);
-      if (home != null) {
-        storage.put(value, home);
-        continue;
+      for (Node value : kernels.get(t).outputs()) {
+        Storage home = homes.get(value);
+        if (home != null) {
+          storage.put(value, home);
+          continue;
+        }
+        boolean ints = value.dtype() == DType.INT32;
+        List<List<Dim>> slots = ints ? intSlots : floatSlots;
+        List<Boolean> busy = new ArrayList<>();
+        for (int s = 0; s < slots.size(); s++) busy.add(false);
+        for (Node v : live) {
+          Storage.Slot s = slotOf.get(v);
+          if (s.ints() == ints) busy.set(s.index(), true);
+        }
+        Dim size = value.shape().size();
+        int chosen = -1;
+        for (int s = 0; s < slots.size() && chosen < 0; s++) if (!busy.get(s) && slots.get(s).contains(size)) chosen = s;
+        for (int s = 0; s < slots.size() && chosen < 0; s++) if (!busy.get(s)) chosen = s;
+        if (chosen < 0) {
+          chosen = slots.size();
+          slots.add(new ArrayList<>());
+        }
+        if (!slots.get(chosen).contains(size)) slots.get(chosen).add(size);
+        Storage.Slot slot = new Storage.Slot(chosen, ints);
+        slotOf.put(value, slot);
+        storage.put(value, slot);
+        live.add(value);
       }
-      boolean ints = value.dtype() == DType.INT32;
-      List<List<Dim>> slots = ints ? intSlots : floatSlots;
-      List<Boolean> busy = new ArrayList<>();
-      for (int s = 0; s < slots.size(); s++) busy.add(false);
-      for (Node v : live) {
-        Storage.Slot s = slotOf.get(v);
-        if (s.ints() == ints) busy.set(s.index(), true);
-      }
-      Dim size = value.shape().size();
-      int chosen = -1;
-      for (int s = 0; s < slots.size() && chosen < 0; s++) if (!busy.get(s) && slots.get(s).contains(size)) chosen = s;
-      for (int s = 0; s < slots.size() && chosen < 0; s++) if (!busy.get(s)) chosen = s;
-      if (chosen < 0) {
-        chosen = slots.size();
-        slots.add(new ArrayList<>());
-      }
-      if (!slots.get(chosen).contains(size)) slots.get(chosen).add(size);
-      Storage.Slot slot = new Storage.Slot(chosen, ints);
-      slotOf.put(value, slot);
-      storage.put(value, slot);
-      live.add(value);
     }
 
     // Leaves and aliases.

@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * The kernels of one entry point in one mode, in execution order.
  *
- * @param entry the entry point
+ * @param entry the entry point, or null for the step of a scan body (whose roots are its results)
  * @param withGradients whether the gradients are computed too (forward and backward in one pass)
  * @param roots the values the caller receives: the result, then (with gradients) one gradient
  *     per trainable variable
@@ -26,7 +26,7 @@ public record EntrySchedule(ModelGraph.Entry entry, boolean withGradients, List<
 
   /** The kernel that stores {@code n}, or null for leaves and aliases. */
   public Kernel kernelOf(Node n) {
-    for (Kernel k : kernels) if (k.root() == n) return k;
+    for (Kernel k : kernels) if (k.outputs().contains(n)) return k;
     return null;
   }
 }

@@ -24,7 +24,12 @@ public final class Kernel {
     /** A call into the runtime kernel library (reductions, softmax family, gather, scatter). */
     LIBRARY,
     /** A generated copy: transpose, concat, slice, pad, one-hot. */
-    LAYOUT
+    LAYOUT,
+    /**
+     * A recurrence: one loop over time computing every SCAN output the schedule needs (its
+     * {@link #outputs()}, sibling nodes of one loop) by running its body's own schedule per step.
+     */
+    LOOP
   }
 
   private final Kind kind;
@@ -56,6 +61,14 @@ public final class Kernel {
     return members;
   }
 
+  /**
+   * The values this kernel stores: the root alone, or for a LOOP every SCAN output it computes
+   * (its members, in id order).
+   */
+  public List<Node> outputs() {
+    return kind == Kind.LOOP ? members : List.of(root);
+  }
+
   /** For a MATMUL kernel, its matrix product (the first member). */
   public Node matmul() {
     return kind == Kind.MATMUL ? members.get(0) : null;
@@ -81,6 +94,7 @@ public final class Kernel {
       if (!isInlineScalar(m) || members.size() == 1) names.add(FusionPolicy.name(m.op()));
     }
     List<String> l = new ArrayList<>(names);
+    if (kind == Kind.LOOP) return root.attrs().flag() ? "scan_reverse" : "scan";
     if (l.size() > 4) {
       l = new ArrayList<>(l.subList(0, 4));
       l.add("etc");

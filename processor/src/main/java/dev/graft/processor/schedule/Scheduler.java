@@ -3,6 +3,7 @@ package dev.graft.processor.schedule;
 import dev.graft.processor.ir.ModelGraph;
 import dev.graft.processor.ir.Node;
 import dev.graft.processor.ir.Op;
+import dev.graft.processor.ir.ScanBody;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,7 +30,18 @@ public final class Scheduler {
   }
 
   public EntrySchedule schedule(ModelGraph.Entry entry, boolean withGradients) {
-    List<Node> roots = withGradients ? entry.roots() : List.of(entry.result());
+    return schedule(entry, withGradients, withGradients ? entry.roots() : List.of(entry.result()));
+  }
+
+  /**
+   * The schedule of one step of a scan body computing {@code results} (some of the body's
+   * results: what the loop needs this time). Its entry is null.
+   */
+  public EntrySchedule scheduleStep(List<Node> results) {
+    return schedule(null, false, results);
+  }
+
+  private EntrySchedule schedule(ModelGraph.Entry entry, boolean withGradients, List<Node> roots) {
     List<Node> order = reachable(roots);
     Set<Node> rootSet = new HashSet<>(roots);
     Map<Node, List<Node>> consumers = new HashMap<>();
@@ -43,11 +55,26 @@ public final class Scheduler {
     Map<Node, Kernel.Draft> kernelOf = new HashMap<>();
     List<Kernel.Draft> drafts = new ArrayList<>();
     Map<Node, FusionDecision> unfused = new LinkedHashMap<>();
+    Map<LoopKey, Kernel.Draft> loops = new HashMap<>();
     for (int i = order.size() - 1; i >= 0; i--) {
       Node n = order.get(i);
       boolean isRoot = rootSet.contains(n);
       if (!isRoot && (n.op().kind() == Op.Kind.LEAF || n.op() == Op.RESHAPE)) continue;
       if (isRoot && (n.op() == Op.INPUT || n.op() == Op.VARIABLE || n.op() == Op.RESHAPE)) continue; // copied out
+      if (n.op() == Op.SCAN) { // every output of one loop is computed by one LOOP kernel
+        LoopKey key = new LoopKey(n.attrs().body(), n.inputs(), n.attrs().flag());
+        Kernel.Draft loop = loops.get(key);
+        if (loop == null) {
+          loop = new Kernel.Draft(Kernel.Kind.LOOP, n);
+          loops.put(key, loop);
+        } else {
+          loop.add(n);
+          drafts.remove(loop);
+        }
+        drafts.add(loop); // at its lowest sibling: before the consumers of every sibling
+        kernelOf.put(n, loop);
+        continue;
+      }
       List<Node> cs = consumers.getOrDefault(n, List.of());
       List<Kernel.Draft> ks = cs.stream().map(kernelOf::get).toList();
       if (!cs.isEmpty() && (FusionPolicy.isElementwise(n.op()) || n.op() == Op.MATMUL)) {
@@ -80,10 +107,12 @@ public final class Scheduler {
       case MATMUL -> Kernel.Kind.MATMUL;
       case REDUCTION, ROWWISE -> Kernel.Kind.LIBRARY;
       case INDEXING -> n.op() == Op.ONE_HOT ? Kernel.Kind.LAYOUT : Kernel.Kind.LIBRARY;
-      case LOOP -> throw new dev.graft.processor.diag.GraftException(dev.graft.processor.diag.Message.UNSUPPORTED,
-          n.position(), "scan is checked and differentiated but code generation for it is not implemented yet");
+      case LOOP -> Kernel.Kind.LOOP;
     };
   }
+
+  /** What makes SCAN nodes outputs of one loop: the same body, inputs and direction. */
+  private record LoopKey(ScanBody body, List<Node> inputs, boolean reverse) {}
 
   /** The nodes reachable from {@code roots}, in id (topological) order. */
   static List<Node> reachable(List<Node> roots) {

@@ -12,6 +12,7 @@ import dev.graft.processor.ir.Graph;
 import dev.graft.processor.ir.ModelGraph;
 import dev.graft.processor.ir.Node;
 import dev.graft.processor.ir.Op;
+import dev.graft.processor.ir.ScanBody;
 import dev.graft.processor.ir.Shape;
 import dev.graft.processor.ir.SourcePos;
 import dev.graft.processor.ir.Verifier;
@@ -53,6 +54,9 @@ class DifferentialTest {
     l.add(Arguments.of("reductions", reductions()));
     l.add(Arguments.of("batchedMatmul", batchedMatmul()));
     l.add(Arguments.of("unusedVariable", unusedVariable()));
+    l.add(Arguments.of("rnnScan", rnnScan()));
+    l.add(Arguments.of("lstmScanWithEmbedding", lstmScan()));
+    l.add(Arguments.of("reverseScanSwappingCarries", swapScan()));
     IntStream.range(0, 40).forEach(seed -> l.add(Arguments.of("random" + seed, RandomModels.build(seed))));
     return l.stream();
   }
@@ -139,6 +143,117 @@ class DifferentialTest {
 
   static ModelGraph.Entry loss(String name, List<ModelGraph.InputDecl> inputs, Node result) {
     return new ModelGraph.Entry(name, ModelGraph.EntryKind.LOSS, inputs, result, List.of(), at(1));
+  }
+
+  /** A model variable as a leaf of a scan body's graph. */
+  private static Node in(Graph body, Node variable) {
+    return body.make(Op.VARIABLE, List.of(), variable.attrs());
+  }
+
+  /**
+   * The lecture's RNN cell h' = tanh(x·Wx + h·Wh + b) scanned over n steps: the stacked states,
+   * the final state and a loss over both, so BPTT runs as a reverse loop reading carry histories.
+   */
+  static ModelGraph rnnScan() {
+    Graph g = new Graph();
+    Dim batch = Dim.symbol("batch");
+    Dim time = Dim.symbol("n");
+    Shape xs = Shape.of(time, batch, Dim.of(3));
+    Shape hs = Shape.of(batch, Dim.of(4));
+    Node wx = g.variable("wx", 0, Shape.of(3, 4));
+    Node wh = g.variable("wh", 1, Shape.of(4, 4));
+    Node b = g.variable("b", 2, Shape.of(4));
+    Node x = g.input("x", 0, xs, DType.FLOAT32);
+    Node h0 = g.input("h0", 1, hs, DType.FLOAT32);
+    Graph body = new Graph();
+    Node xt = body.input("xt", 0, Shape.of(batch, Dim.of(3)), DType.FLOAT32);
+    Node h = body.input("h", 1, hs, DType.FLOAT32);
+    Node next = body.unary(Op.TANH, body.add(body.add(body.matmul(xt, in(body, wx), false, false),
+        body.matmul(h, in(body, wh), false, false)), in(body, b)));
+    ScanBody step = new ScanBody(body, List.of(xt), List.of(h), List.of(next), List.of(next), List.of());
+    Node states = g.scan(step, List.of(x), List.of(h0), false, 1);
+    Node last = g.scan(step, List.of(x), List.of(h0), false, 0);
+    Node cost = g.add(g.reduce(Op.REDUCE_SUM, g.unary(Op.SQUARE, states), new int[0], false),
+        g.reduce(Op.REDUCE_SUM, g.mul(last, g.scalar(3)), new int[0], false));
+    List<ModelGraph.InputDecl> inputs = List.of(input("x", xs, DType.FLOAT32), input("h0", hs, DType.FLOAT32));
+    ModelGraph m = new ModelGraph("demo", "Rnn", g,
+        List.of(variable("wx", Shape.of(3, 4)), variable("wh", Shape.of(4, 4)), variable("b", Shape.of(4))),
+        List.of(output("states", inputs, states), output("last", inputs, last), loss("cost", inputs, cost)));
+    return Autodiff.differentiate(m);
+  }
+
+  /**
+   * An LSTM over embedded int ids (the gather inside the step, so the loop slices an int
+   * sequence), gates from one matmul split by slices, a sparse softmax cross-entropy over the
+   * stacked outputs; the final cell state is an output of its own.
+   */
+  static ModelGraph lstmScan() {
+    Graph g = new Graph();
+    Dim batch = Dim.symbol("batch");
+    Dim time = Dim.symbol("n");
+    int hidden = 3;
+    Shape ids = Shape.of(time, batch);
+    Shape hs = Shape.of(batch, Dim.of(hidden));
+    Node emb = g.variable("emb", 0, Shape.of(5, 2));
+    Node w = g.variable("w", 1, Shape.of(2 + hidden, 4 * hidden));
+    Node bias = g.variable("bias", 2, Shape.of(4 * hidden));
+    Node proj = g.variable("proj", 3, Shape.of(hidden, 5));
+    Node words = g.input("words", 0, ids, DType.INT32);
+    Node targets = g.input("targets", 1, ids, DType.INT32);
+    Graph body = new Graph();
+    Node xt = body.input("xt", 0, Shape.of(batch), DType.INT32);
+    Node h = body.input("h", 1, hs, DType.FLOAT32);
+    Node c = body.input("c", 2, hs, DType.FLOAT32);
+    Node z = body.add(body.matmul(body.concat(1, List.of(body.gather(in(body, emb), xt), h)), in(body, w), false, false),
+        in(body, bias));
+    List<Node> gate = new ArrayList<>();
+    for (int i = 0; i < 4; i++) gate.add(body.slice(z, 1, i == 0 ? Dim.zero() : Dim.of(i * hidden), Dim.of(hidden)));
+    Node c2 = body.add(body.mul(body.unary(Op.SIGMOID, body.add(gate.get(1), body.scalar(1))), c),
+        body.mul(body.unary(Op.SIGMOID, gate.get(0)), body.unary(Op.TANH, gate.get(3))));
+    Node h2 = body.mul(body.unary(Op.SIGMOID, gate.get(2)), body.unary(Op.TANH, c2));
+    ScanBody step = new ScanBody(body, List.of(xt), List.of(h, c), List.of(h2, c2), List.of(h2), List.of());
+    Node zeros = g.broadcastTo(g.scalar(0), hs);
+    Node states = g.scan(step, List.of(words), List.of(zeros, zeros), false, 2);
+    Node lastCell = g.scan(step, List.of(words), List.of(zeros, zeros), false, 1);
+    Node flat = g.reshape(states, Shape.of(time.times(batch), Dim.of(hidden)));
+    Node logits = g.matmul(flat, proj, false, false);
+    Node cost = g.reduce(Op.REDUCE_MEAN, g.sparseSoftmaxCrossEntropy(logits, g.reshape(targets, Shape.of(time.times(batch)))),
+        new int[0], false);
+    ModelGraph m = new ModelGraph("demo", "Lstm", g,
+        List.of(variable("emb", Shape.of(5, 2)), variable("w", Shape.of(2 + hidden, 4 * hidden)),
+            variable("bias", Shape.of(4 * hidden)), variable("proj", Shape.of(hidden, 5))),
+        List.of(output("lastCell", List.of(input("words", ids, DType.INT32)), lastCell),
+            loss("cost", List.of(input("words", ids, DType.INT32), input("targets", ids, DType.INT32)), cost)));
+    return Autodiff.differentiate(m);
+  }
+
+  /**
+   * A reverse scan whose new carries swap (a' = b·w, b' = a + x): carry updates must not
+   * overwrite a carry another update still reads; summed output sum_t a·x.
+   */
+  static ModelGraph swapScan() {
+    Graph g = new Graph();
+    Dim batch = Dim.symbol("batch");
+    Dim time = Dim.symbol("n");
+    Shape row = Shape.of(batch, Dim.of(2));
+    Node w = g.variable("w", 0, Shape.of(2));
+    Node x = g.input("x", 0, Shape.of(time, batch, Dim.of(2)), DType.FLOAT32);
+    Node a0 = g.input("a0", 1, row, DType.FLOAT32);
+    Graph body = new Graph();
+    Node xt = body.input("xt", 0, row, DType.FLOAT32);
+    Node a = body.input("a", 1, row, DType.FLOAT32);
+    Node b = body.input("b", 2, row, DType.FLOAT32);
+    ScanBody step = new ScanBody(body, List.of(xt), List.of(a, b), List.of(body.mul(b, in(body, w)), body.add(a, xt)),
+        List.of(a), List.of(body.mul(a, xt)));
+    List<Node> out = g.scanOutputs(step, List.of(x), List.of(a0, g.unary(Op.TANH, a0)), true);
+    Node cost = g.add(g.reduce(Op.REDUCE_SUM, g.unary(Op.SQUARE, out.get(2)), new int[0], false),
+        g.add(g.reduce(Op.REDUCE_SUM, out.get(3), new int[0], false), g.reduce(Op.REDUCE_SUM, g.mul(out.get(0), out.get(1)),
+            new int[0], false)));
+    List<ModelGraph.InputDecl> inputs = List.of(input("x", Shape.of(time, batch, Dim.of(2)), DType.FLOAT32), input("a0", row,
+        DType.FLOAT32));
+    ModelGraph m = new ModelGraph("demo", "Swap", g, List.of(variable("w", Shape.of(2))),
+        List.of(output("summed", inputs, out.get(3)), loss("cost", inputs, cost)));
+    return Autodiff.differentiate(m);
   }
 
   /** Two layers, tanh then relu, with a sparse softmax cross-entropy loss. */

@@ -1,8 +1,10 @@
 package dev.graft.runtime.simd;
 
 import dev.graft.runtime.kernel.Kernels;
+import dev.graft.runtime.kernel.ScalarKernels;
 import dev.graft.runtime.kernel.ThreadPool;
 import java.util.Objects;
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -23,6 +25,11 @@ import jdk.incubator.vector.VectorSpecies;
  * layouts run the same micro-kernel. Row blocks (or column panels, when there are few rows) go
  * to the thread pool when m·n·k is large. Small products and single rows take a direct path
  * without packing. Packing buffers are per thread and reused across calls.
+ *
+ * <p>After warm-up no call allocates: scratch arrays are per thread and only grow, and the
+ * bodies handed to the pool are per-thread objects reused across calls ({@link GemmTask},
+ * {@link ScalarKernels#forRanges}) rather than capturing lambdas. Bounds checks, gather and the
+ * scalar tails of the optimizer updates are {@link ScalarKernels}' own static helpers.
  */
 public final class VectorKernels implements Kernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -62,8 +69,6 @@ public final class VectorKernels implements Kernels {
   private static final long PARALLEL_PACK = 1L << 17;
   /** Row (or column-panel) tasks per pool thread in a parallel GEMM. */
   private static final int ROW_TASKS_PER_THREAD = 2;
-  /** Elements at or above which row-wise kernels go to the pool. */
-  private static final long PARALLEL_ELEMENTS = 1L << 16;
   /** Elements summed in float lanes before being added into the double total. */
   private static final int SQUARES_CHUNK = 1024;
 
@@ -71,6 +76,10 @@ public final class VectorKernels implements Kernels {
   private final ThreadLocal<float[]> packedB = new ThreadLocal<>();
   private final ThreadLocal<float[]> packedA = new ThreadLocal<>();
   private final ThreadLocal<float[]> tileBuffer = new ThreadLocal<>();
+  /** Per calling thread: one row of op(A) in the direct path when both operands are transposed. */
+  private final ThreadLocal<float[]> rowBuffer = new ThreadLocal<>();
+  /** Per calling thread: the parallelFor body of a parallel GEMM. */
+  private final ThreadLocal<GemmTask> gemmTasks = ThreadLocal.withInitial(() -> new GemmTask(this));
 
   public VectorKernels(ThreadPool pool) {
     this.pool = Objects.requireNonNull(pool, "pool");
@@ -92,7 +101,7 @@ public final class VectorKernels implements Kernels {
   @Override
   public void gemm(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a,
       int aOffset, float[] b, int bOffset, float[] c, int cOffset, boolean accumulate) {
-    checkGemmArgs(m, n, k, a, aOffset, b, bOffset, c, cOffset);
+    ScalarKernels.checkGemmArgs(m, n, k, a, aOffset, b, bOffset, c, cOffset);
     if (m == 0 || n == 0) {
       return;
     }
@@ -104,7 +113,8 @@ public final class VectorKernels implements Kernels {
     }
     long work = (long) m * n * k;
     if (m < MR || work < SMALL_GEMM) {
-      gemmDirect(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate);
+      gemmDirect(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate,
+          transposeA && transposeB ? buffer(rowBuffer, k) : null);
       return;
     }
     int panels = (n + NR - 1) / NR;
@@ -118,42 +128,113 @@ public final class VectorKernels implements Kernels {
           panels);
       return;
     }
-    if ((long) k * n >= PARALLEL_PACK) {
-      int packTasks = Math.min(threads, panels);
-      pool.parallelFor(packTasks, t -> packB(transposeB, n, k, b, bOffset, pb, nPad,
-          panels * t / packTasks, panels * (t + 1) / packTasks));
-    } else {
-      packB(transposeB, n, k, b, bOffset, pb, nPad, 0, panels);
-    }
-    if (groups >= 2 * threads || panels < 2 * threads) {
-      // Rows split evenly into whole micro-tile groups, a few tasks per thread so that a thread
-      // slowed by other load on the machine does not hold up the others.
-      int tasks = Math.min(groups, threads * ROW_TASKS_PER_THREAD);
-      pool.parallelFor(tasks, t -> gemmRange(transposeA, m, n, k, a, aOffset, pb, nPad, c,
-          cOffset, accumulate, groups * t / tasks, groups * (t + 1) / tasks, 0, panels));
-    } else {
-      // Few rows, many columns: split the column panels instead.
-      int tasks = Math.min(panels, threads * ROW_TASKS_PER_THREAD);
-      pool.parallelFor(tasks, t -> gemmRange(transposeA, m, n, k, a, aOffset, pb, nPad, c,
-          cOffset, accumulate, 0, groups, panels * t / tasks, panels * (t + 1) / tasks));
+    GemmTask task = gemmTasks.get();
+    task.set(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, pb, nPad, c, cOffset,
+        accumulate, groups, panels);
+    try {
+      if ((long) k * n >= PARALLEL_PACK) {
+        task.mode = GemmTask.PACK;
+        task.tasks = Math.min(threads, panels);
+        pool.parallelFor(task.tasks, task);
+      } else {
+        packB(transposeB, n, k, b, bOffset, pb, nPad, 0, panels);
+      }
+      if (groups >= 2 * threads || panels < 2 * threads) {
+        // Rows split evenly into whole micro-tile groups, a few tasks per thread so that a
+        // thread slowed by other load on the machine does not hold up the others.
+        task.mode = GemmTask.ROWS;
+        task.tasks = Math.min(groups, threads * ROW_TASKS_PER_THREAD);
+      } else {
+        // Few rows, many columns: split the column panels instead.
+        task.mode = GemmTask.PANELS;
+        task.tasks = Math.min(panels, threads * ROW_TASKS_PER_THREAD);
+      }
+      pool.parallelFor(task.tasks, task);
+    } finally {
+      task.clear();
     }
   }
 
-  private static void checkGemmArgs(int m, int n, int k, float[] a, int aOffset, float[] b,
-      int bOffset, float[] c, int cOffset) {
-    if (m < 0 || n < 0 || k < 0) {
-      throw new IllegalArgumentException("negative GEMM size m=" + m + " n=" + n + " k=" + k);
-    }
-    checkRange("A", a, aOffset, (long) m * k);
-    checkRange("B", b, bOffset, (long) k * n);
-    checkRange("C", c, cOffset, (long) m * n);
-  }
+  /**
+   * The parallel parts of one GEMM: a body for {@link ThreadPool#parallelFor} that the calling
+   * thread reuses from call to call, so that a parallel GEMM allocates no lambda. Task t of
+   * {@code tasks} packs B panels, or multiplies row groups or column panels, t/tasks to
+   * (t+1)/tasks of the way through. The caller sets the fields, runs the pool (which returns only
+   * when every task is done) and clears them; a thread runs one GEMM at a time.
+   */
+  private static final class GemmTask implements IntConsumer {
+    static final int PACK = 0;
+    static final int ROWS = 1;
+    static final int PANELS = 2;
 
-  private static void checkRange(String name, float[] x, int offset, long size) {
-    Objects.requireNonNull(x, name);
-    if (offset < 0 || offset + size > x.length) {
-      throw new IndexOutOfBoundsException(name + ": " + size + " elements from offset " + offset
-          + " do not fit in an array of length " + x.length);
+    private final VectorKernels kernels;
+    int mode;
+    int tasks;
+    private boolean transA;
+    private boolean transB;
+    private boolean accumulate;
+    private int m;
+    private int n;
+    private int k;
+    private int aOff;
+    private int bOff;
+    private int nPad;
+    private int cOff;
+    private int groups;
+    private int panels;
+    private float[] a;
+    private float[] b;
+    private float[] pb;
+    private float[] c;
+
+    GemmTask(VectorKernels kernels) {
+      this.kernels = kernels;
+    }
+
+    void set(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b,
+        int bOff, float[] pb, int nPad, float[] c, int cOff, boolean accumulate, int groups,
+        int panels) {
+      this.transA = transA;
+      this.transB = transB;
+      this.m = m;
+      this.n = n;
+      this.k = k;
+      this.a = a;
+      this.aOff = aOff;
+      this.b = b;
+      this.bOff = bOff;
+      this.pb = pb;
+      this.nPad = nPad;
+      this.c = c;
+      this.cOff = cOff;
+      this.accumulate = accumulate;
+      this.groups = groups;
+      this.panels = panels;
+    }
+
+    /** Drops the array references so that the caller's arrays are not kept reachable. */
+    void clear() {
+      a = null;
+      b = null;
+      pb = null;
+      c = null;
+    }
+
+    @Override
+    public void accept(int t) {
+      switch (mode) {
+        case PACK:
+          packB(transB, n, k, b, bOff, pb, nPad, panels * t / tasks, panels * (t + 1) / tasks);
+          break;
+        case ROWS:
+          kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate,
+              groups * t / tasks, groups * (t + 1) / tasks, 0, panels);
+          break;
+        default:
+          kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate, 0, groups,
+              panels * t / tasks, panels * (t + 1) / tasks);
+          break;
+      }
     }
   }
 
@@ -537,9 +618,12 @@ public final class VectorKernels implements Kernels {
     c3.intoArray(c, co + 3 * ldc);
   }
 
-  /** Unpacked GEMM for small products and for fewer rows than a micro-kernel tile. */
+  /**
+   * Unpacked GEMM for small products and for fewer rows than a micro-kernel tile; {@code row}
+   * holds at least k floats when both operands are transposed.
+   */
   private static void gemmDirect(boolean transA, boolean transB, int m, int n, int k, float[] a,
-      int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
+      int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate, float[] row) {
     if (!accumulate) {
       java.util.Arrays.fill(c, cOff, cOff + m * n, 0f);
     }
@@ -553,7 +637,6 @@ public final class VectorKernels implements Kernels {
       }
       return;
     }
-    float[] row = transA ? new float[k] : null;
     for (int i = 0; i < m; i++) {
       float[] ar = a;
       int ai = aOff + i * k;
@@ -608,80 +691,90 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void softmaxRows(float[] x, float[] y, int rows, int cols) {
-    forRanges(rows, (long) rows * cols, (r0, r1) -> {
-      for (int r = r0; r < r1; r++) {
-        int o = r * cols;
-        float max = max(x, o, cols);
-        float sum = expStore(x, o, y, cols, max);
-        scaleRange(y, o, cols, 1f / sum);
-      }
-    });
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols, VectorKernels::softmaxRange, x, y,
+        null, null, cols, 0);
+  }
+
+  private static void softmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
+      int zero, int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      float max = max(x, o, cols);
+      float sum = expStore(x, o, y, cols, max);
+      scaleRange(y, o, cols, 1f / sum);
+    }
   }
 
   @Override
   public void logSoftmaxRows(float[] x, float[] y, int rows, int cols) {
-    forRanges(rows, (long) rows * cols, (r0, r1) -> {
-      for (int r = r0; r < r1; r++) {
-        int o = r * cols;
-        float lse = logSumExp(x, o, cols);
-        FloatVector sub = FloatVector.broadcast(S, lse);
-        int j = 0;
-        for (int bound = S.loopBound(cols); j < bound; j += L) {
-          FloatVector.fromArray(S, x, o + j).sub(sub).intoArray(y, o + j);
-        }
-        for (; j < cols; j++) {
-          y[o + j] = x[o + j] - lse;
-        }
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols, VectorKernels::logSoftmaxRange, x, y,
+        null, null, cols, 0);
+  }
+
+  private static void logSoftmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
+      int zero, int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      float lse = logSumExp(x, o, cols);
+      FloatVector sub = FloatVector.broadcast(S, lse);
+      int j = 0;
+      for (int bound = S.loopBound(cols); j < bound; j += L) {
+        FloatVector.fromArray(S, x, o + j).sub(sub).intoArray(y, o + j);
       }
-    });
+      for (; j < cols; j++) {
+        y[o + j] = x[o + j] - lse;
+      }
+    }
   }
 
   @Override
   public void softmaxCrossEntropyRows(float[] logits, float[] labels, float[] loss, int rows,
       int cols) {
-    forRanges(rows, (long) rows * cols, (r0, r1) -> {
-      for (int r = r0; r < r1; r++) {
-        int o = r * cols;
-        float lse = logSumExp(logits, o, cols);
-        FloatVector lv = FloatVector.broadcast(S, lse);
-        FloatVector s0 = FloatVector.zero(S);
-        FloatVector s1 = FloatVector.zero(S);
-        int j = 0;
-        for (; j + 2 * L <= cols; j += 2 * L) {
-          s0 = FloatVector.fromArray(S, labels, o + j)
-              .fma(lv.sub(FloatVector.fromArray(S, logits, o + j)), s0);
-          s1 = FloatVector.fromArray(S, labels, o + j + L)
-              .fma(lv.sub(FloatVector.fromArray(S, logits, o + j + L)), s1);
-        }
-        for (; j + L <= cols; j += L) {
-          s0 = FloatVector.fromArray(S, labels, o + j)
-              .fma(lv.sub(FloatVector.fromArray(S, logits, o + j)), s0);
-        }
-        float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        for (; j < cols; j++) {
-          sum += labels[o + j] * (lse - logits[o + j]);
-        }
-        loss[r] = sum;
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols, VectorKernels::crossEntropyRange,
+        logits, labels, loss, null, cols, 0);
+  }
+
+  private static void crossEntropyRange(float[] logits, float[] labels, float[] loss, int[] none,
+      int cols, int zero, int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      float lse = logSumExp(logits, o, cols);
+      FloatVector lv = FloatVector.broadcast(S, lse);
+      FloatVector s0 = FloatVector.zero(S);
+      FloatVector s1 = FloatVector.zero(S);
+      int j = 0;
+      for (; j + 2 * L <= cols; j += 2 * L) {
+        s0 = FloatVector.fromArray(S, labels, o + j)
+            .fma(lv.sub(FloatVector.fromArray(S, logits, o + j)), s0);
+        s1 = FloatVector.fromArray(S, labels, o + j + L)
+            .fma(lv.sub(FloatVector.fromArray(S, logits, o + j + L)), s1);
       }
-    });
+      for (; j + L <= cols; j += L) {
+        s0 = FloatVector.fromArray(S, labels, o + j)
+            .fma(lv.sub(FloatVector.fromArray(S, logits, o + j)), s0);
+      }
+      float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+      for (; j < cols; j++) {
+        sum += labels[o + j] * (lse - logits[o + j]);
+      }
+      loss[r] = sum;
+    }
   }
 
   @Override
   public void sparseSoftmaxCrossEntropyRows(float[] logits, int[] labels, float[] loss, int rows,
       int cols) {
-    for (int r = 0; r < rows; r++) {
-      int label = labels[r];
-      if (label < 0 || label >= cols) {
-        throw new IndexOutOfBoundsException(
-            "label " + label + " at row " + r + " is outside [0, " + cols + ")");
-      }
+    ScalarKernels.checkLabels(labels, rows, cols);
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols,
+        VectorKernels::sparseCrossEntropyRange, logits, null, loss, labels, cols, 0);
+  }
+
+  private static void sparseCrossEntropyRange(float[] logits, float[] unused, float[] loss,
+      int[] labels, int cols, int zero, int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      loss[r] = logSumExp(logits, o, cols) - logits[o + labels[r]];
     }
-    forRanges(rows, (long) rows * cols, (r0, r1) -> {
-      for (int r = r0; r < r1; r++) {
-        int o = r * cols;
-        loss[r] = logSumExp(logits, o, cols) - logits[o + labels[r]];
-      }
-    });
   }
 
   private static float max(float[] x, int o, int len) {
@@ -766,68 +859,59 @@ public final class VectorKernels implements Kernels {
     }
   }
 
-  /** Body over a range of rows. */
-  private interface RowRange {
-    void run(int r0, int r1);
-  }
-
-  private void forRanges(int rows, long elements, RowRange body) {
-    int threads = pool.threads();
-    if (threads <= 1 || rows < 2 || elements < PARALLEL_ELEMENTS) {
-      body.run(0, rows);
-      return;
-    }
-    int chunks = Math.min(rows, threads * 4);
-    int per = (rows + chunks - 1) / chunks;
-    int tasks = (rows + per - 1) / per;
-    pool.parallelFor(tasks, t -> body.run(t * per, Math.min(rows, (t + 1) * per)));
-  }
-
   // ---------------------------------------------------------------------------------------
   // Reductions
 
   @Override
   public void reduceSum(float[] x, float[] y, int outer, int axis, int inner) {
-    forRanges(outer, (long) outer * axis * inner, (o0, o1) -> {
-      for (int o = o0; o < o1; o++) {
-        int base = o * axis * inner;
-        int yo = o * inner;
-        if (inner == 1) {
-          y[yo] = sum(x, base, axis);
-          continue;
-        }
-        java.util.Arrays.fill(y, yo, yo + inner, 0f);
-        for (int a = 0; a < axis; a++) {
-          addInto(y, yo, x, base + a * inner, inner);
-        }
+    ScalarKernels.forRanges(pool, outer, (long) outer * axis * inner, VectorKernels::reduceSumRange,
+        x, y, null, null, axis, inner);
+  }
+
+  private static void reduceSumRange(float[] x, float[] y, float[] unused, int[] none, int axis,
+      int inner, int o0, int o1) {
+    for (int o = o0; o < o1; o++) {
+      int base = o * axis * inner;
+      int yo = o * inner;
+      if (inner == 1) {
+        y[yo] = sum(x, base, axis);
+        continue;
       }
-    });
+      java.util.Arrays.fill(y, yo, yo + inner, 0f);
+      for (int a = 0; a < axis; a++) {
+        addInto(y, yo, x, base + a * inner, inner);
+      }
+    }
   }
 
   @Override
   public void reduceMax(float[] x, float[] y, int outer, int axis, int inner) {
-    forRanges(outer, (long) outer * axis * inner, (o0, o1) -> {
-      for (int o = o0; o < o1; o++) {
-        int base = o * axis * inner;
-        int yo = o * inner;
-        if (inner == 1) {
-          y[yo] = max(x, base, axis);
-          continue;
+    ScalarKernels.forRanges(pool, outer, (long) outer * axis * inner, VectorKernels::reduceMaxRange,
+        x, y, null, null, axis, inner);
+  }
+
+  private static void reduceMaxRange(float[] x, float[] y, float[] unused, int[] none, int axis,
+      int inner, int o0, int o1) {
+    for (int o = o0; o < o1; o++) {
+      int base = o * axis * inner;
+      int yo = o * inner;
+      if (inner == 1) {
+        y[yo] = max(x, base, axis);
+        continue;
+      }
+      java.util.Arrays.fill(y, yo, yo + inner, Float.NEGATIVE_INFINITY);
+      for (int a = 0; a < axis; a++) {
+        int xa = base + a * inner;
+        int i = 0;
+        for (int bound = S.loopBound(inner); i < bound; i += L) {
+          FloatVector.fromArray(S, y, yo + i).max(FloatVector.fromArray(S, x, xa + i))
+              .intoArray(y, yo + i);
         }
-        java.util.Arrays.fill(y, yo, yo + inner, Float.NEGATIVE_INFINITY);
-        for (int a = 0; a < axis; a++) {
-          int xa = base + a * inner;
-          int i = 0;
-          for (int bound = S.loopBound(inner); i < bound; i += L) {
-            FloatVector.fromArray(S, y, yo + i).max(FloatVector.fromArray(S, x, xa + i))
-                .intoArray(y, yo + i);
-          }
-          for (; i < inner; i++) {
-            y[yo + i] = Math.max(y[yo + i], x[xa + i]);
-          }
+        for (; i < inner; i++) {
+          y[yo + i] = Math.max(y[yo + i], x[xa + i]);
         }
       }
-    });
+    }
   }
 
   private static float sum(float[] x, int o, int len) {
@@ -870,28 +954,15 @@ public final class VectorKernels implements Kernels {
   @Override
   public void gather(float[] table, int tableRows, int width, int[] indices, int count,
       float[] out) {
-    checkIndices(indices, count, tableRows);
-    for (int i = 0; i < count; i++) {
-      System.arraycopy(table, indices[i] * width, out, i * width, width);
-    }
+    ScalarKernels.gatherRows(table, tableRows, width, indices, count, out);
   }
 
   @Override
   public void scatterAdd(int[] indices, int count, float[] updates, int width, float[] table,
       int tableRows) {
-    checkIndices(indices, count, tableRows);
+    ScalarKernels.checkIndices(indices, count, tableRows);
     for (int i = 0; i < count; i++) {
       addInto(table, indices[i] * width, updates, i * width, width);
-    }
-  }
-
-  private static void checkIndices(int[] indices, int count, int tableRows) {
-    for (int i = 0; i < count; i++) {
-      int idx = indices[i];
-      if (idx < 0 || idx >= tableRows) {
-        throw new IndexOutOfBoundsException(
-            "index " + idx + " at position " + i + " is outside [0, " + tableRows + ")");
-      }
     }
   }
 
@@ -905,25 +976,19 @@ public final class VectorKernels implements Kernels {
     for (int bound = S.loopBound(n); i < bound; i += L) {
       FloatVector.fromArray(S, g, i).fma(neg, FloatVector.fromArray(S, w, i)).intoArray(w, i);
     }
-    for (; i < n; i++) {
-      w[i] -= learningRate * g[i];
-    }
+    ScalarKernels.sgdRange(w, g, learningRate, i, n);
   }
 
   @Override
   public void adamUpdate(float[] w, float[] g, float[] m, float[] v, float learningRate,
       float beta1, float beta2, float epsilon, int step, int n) {
-    if (step < 1) {
-      throw new IllegalArgumentException("Adam step counts from 1, got " + step);
-    }
-    float stepSize = (float) (learningRate / (1.0 - Math.pow(beta1, step)));
-    float invCorrection2 = (float) (1.0 / (1.0 - Math.pow(beta2, step)));
-    float oneMinusB1 = 1f - beta1;
-    float oneMinusB2 = 1f - beta2;
+    ScalarKernels.checkAdamStep(step);
+    float stepSize = ScalarKernels.adamStepSize(learningRate, beta1, step);
+    float invCorrection2 = ScalarKernels.adamInvCorrection2(beta2, step);
     FloatVector b1 = FloatVector.broadcast(S, beta1);
     FloatVector b2 = FloatVector.broadcast(S, beta2);
-    FloatVector c1 = FloatVector.broadcast(S, oneMinusB1);
-    FloatVector c2 = FloatVector.broadcast(S, oneMinusB2);
+    FloatVector c1 = FloatVector.broadcast(S, 1f - beta1);
+    FloatVector c2 = FloatVector.broadcast(S, 1f - beta2);
     FloatVector inv2 = FloatVector.broadcast(S, invCorrection2);
     FloatVector eps = FloatVector.broadcast(S, epsilon);
     FloatVector lr = FloatVector.broadcast(S, stepSize);
@@ -937,14 +1002,7 @@ public final class VectorKernels implements Kernels {
       FloatVector denom = vi.mul(inv2).lanewise(VectorOperators.SQRT).add(eps);
       FloatVector.fromArray(S, w, i).sub(lr.mul(mi).div(denom)).intoArray(w, i);
     }
-    for (; i < n; i++) {
-      float gi = g[i];
-      float mi = beta1 * m[i] + oneMinusB1 * gi;
-      float vi = beta2 * v[i] + oneMinusB2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      w[i] -= stepSize * mi / ((float) Math.sqrt(vi * invCorrection2) + epsilon);
-    }
+    ScalarKernels.adamRange(w, g, m, v, stepSize, invCorrection2, beta1, beta2, epsilon, i, n);
   }
 
   @Override

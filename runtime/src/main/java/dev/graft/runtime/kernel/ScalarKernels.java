@@ -1,6 +1,7 @@
 package dev.graft.runtime.kernel;
 
 import java.util.Objects;
+import java.util.function.IntConsumer;
 
 /**
  * The plain-Java kernel library: no Vector API, nothing beyond what Android offers. Inner loops
@@ -10,6 +11,10 @@ import java.util.Objects;
  * fused into each pass over a C row (copied into a scratch array so that the inner loop indexes
  * every array from 0, which C2 vectorizes), and runs row blocks on the thread pool when the
  * product is large.
+ *
+ * <p>After warm-up no call allocates: scratch arrays are per thread and only grow, and the
+ * bodies handed to the pool are per-thread objects reused across calls (see {@link #forRanges}
+ * and {@link GemmTask}) rather than capturing lambdas.
  */
 public final class ScalarKernels implements Kernels {
   /**
@@ -30,6 +35,8 @@ public final class ScalarKernels implements Kernels {
   private final ThreadLocal<float[][]> packedRows = new ThreadLocal<>();
   /** Per thread running a row block: one row of C. */
   private final ThreadLocal<float[]> rowBuffer = new ThreadLocal<>();
+  /** Per calling thread: the parallelFor body of a parallel GEMM. */
+  private final ThreadLocal<GemmTask> gemmTasks = ThreadLocal.withInitial(() -> new GemmTask(this));
 
   public ScalarKernels(ThreadPool pool) {
     this.pool = Objects.requireNonNull(pool, "pool");
@@ -46,7 +53,7 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void gemm(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a,
       int aOffset, float[] b, int bOffset, float[] c, int cOffset, boolean accumulate) {
-    checkGemmArgs(m, n, k, a, aOffset, b, bOffset, c, cOffset, transposeA);
+    checkGemmArgs(m, n, k, a, aOffset, b, bOffset, c, cOffset);
     if (m == 0 || n == 0) {
       return;
     }
@@ -64,11 +71,67 @@ public final class ScalarKernels implements Kernels {
       gemmRows(transposeA, m, n, k, a, aOffset, rows, c, cOffset, accumulate, 0, m);
       return;
     }
-    pool.parallelFor(blocks, blk -> {
+    GemmTask task = gemmTasks.get();
+    task.set(transposeA, m, n, k, a, aOffset, rows, c, cOffset, accumulate, rowBlock);
+    try {
+      pool.parallelFor(blocks, task);
+    } finally {
+      task.clear();
+    }
+  }
+
+  /**
+   * The row blocks of one parallel GEMM: a body for {@link ThreadPool#parallelFor} that the
+   * calling thread reuses from call to call, so that a parallel GEMM allocates no lambda. The
+   * caller sets the fields, runs the pool (which returns only when every block is done) and
+   * clears them; a thread runs one GEMM at a time, so one object per thread suffices.
+   */
+  private static final class GemmTask implements IntConsumer {
+    private final ScalarKernels kernels;
+    private boolean transA;
+    private boolean accumulate;
+    private int m;
+    private int n;
+    private int k;
+    private int aOff;
+    private int cOff;
+    private int rowBlock;
+    private float[] a;
+    private float[][] rows;
+    private float[] c;
+
+    GemmTask(ScalarKernels kernels) {
+      this.kernels = kernels;
+    }
+
+    void set(boolean transA, int m, int n, int k, float[] a, int aOff, float[][] rows, float[] c,
+        int cOff, boolean accumulate, int rowBlock) {
+      this.transA = transA;
+      this.m = m;
+      this.n = n;
+      this.k = k;
+      this.a = a;
+      this.aOff = aOff;
+      this.rows = rows;
+      this.c = c;
+      this.cOff = cOff;
+      this.accumulate = accumulate;
+      this.rowBlock = rowBlock;
+    }
+
+    /** Drops the array references so that the caller's arrays are not kept reachable. */
+    void clear() {
+      a = null;
+      rows = null;
+      c = null;
+    }
+
+    @Override
+    public void accept(int blk) {
       int i0 = blk * rowBlock;
-      gemmRows(transposeA, m, n, k, a, aOffset, rows, c, cOffset, accumulate, i0,
+      kernels.gemmRows(transA, m, n, k, a, aOff, rows, c, cOff, accumulate, i0,
           Math.min(m, i0 + rowBlock));
-    });
+    }
   }
 
   /** Rows per parallel task; {@code m} (one block) when the product is small. */
@@ -81,8 +144,12 @@ public final class ScalarKernels implements Kernels {
     return Math.min(m, perTask);
   }
 
-  static void checkGemmArgs(int m, int n, int k, float[] a, int aOffset, float[] b, int bOffset,
-      float[] c, int cOffset, boolean transposeA) {
+  /**
+   * Throws {@link IllegalArgumentException} for a negative size and
+   * {@link IndexOutOfBoundsException} when a matrix does not fit its array from its offset.
+   */
+  public static void checkGemmArgs(int m, int n, int k, float[] a, int aOffset, float[] b,
+      int bOffset, float[] c, int cOffset) {
     if (m < 0 || n < 0 || k < 0) {
       throw new IllegalArgumentException("negative GEMM size m=" + m + " n=" + n + " k=" + k);
     }
@@ -102,14 +169,16 @@ public final class ScalarKernels implements Kernels {
   /**
    * Copies op(B) into separate row arrays: column block jb (columns [jb·NC, jb·NC + NC)) of row
    * p is {@code rows[jb·k + p]}, starting at index 0. The arrays are this thread's, reused
-   * across calls, and only read by the tasks of this call.
+   * across calls, and only read by the tasks of this call. Each dimension only grows, so calls
+   * alternating between a tall narrow and a short wide B do not reallocate.
    */
   private float[][] packB(boolean transB, int n, int k, float[] b, int bOff) {
     int nb = (n + NC - 1) / NC;
     int width = Math.min(n, NC);
     float[][] rows = packedRows.get();
     if (rows == null || rows.length < nb * k || rows[0].length < width) {
-      rows = new float[nb * k][width];
+      rows = new float[Math.max(nb * k, rows == null ? 0 : rows.length)]
+          [Math.max(width, rows == null ? 0 : rows[0].length)];
       packedRows.set(rows);
     }
     for (int jb = 0; jb < nb; jb++) {
@@ -202,67 +271,83 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void softmaxRows(float[] x, float[] y, int rows, int cols) {
-    forRows(rows, cols, (r0, r1) -> {
-      for (int r = r0; r < r1; r++) {
-        int o = r * cols;
-        float max = rowMax(x, o, cols);
-        double sum = 0;
-        for (int j = 0; j < cols; j++) {
-          float e = (float) Math.exp(x[o + j] - max);
-          y[o + j] = e;
-          sum += e;
-        }
-        float inv = (float) (1.0 / sum);
-        for (int j = 0; j < cols; j++) {
-          y[o + j] *= inv;
-        }
+    forRanges(pool, rows, (long) rows * cols, ScalarKernels::softmaxRange, x, y, null, null, cols,
+        0);
+  }
+
+  private static void softmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
+      int zero, int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      float max = rowMax(x, o, cols);
+      double sum = 0;
+      for (int j = 0; j < cols; j++) {
+        float e = (float) Math.exp(x[o + j] - max);
+        y[o + j] = e;
+        sum += e;
       }
-    });
+      float inv = (float) (1.0 / sum);
+      for (int j = 0; j < cols; j++) {
+        y[o + j] *= inv;
+      }
+    }
   }
 
   @Override
   public void logSoftmaxRows(float[] x, float[] y, int rows, int cols) {
-    forRows(rows, cols, (r0, r1) -> {
-      for (int r = r0; r < r1; r++) {
-        int o = r * cols;
-        float lse = logSumExp(x, o, cols);
-        for (int j = 0; j < cols; j++) {
-          y[o + j] = x[o + j] - lse;
-        }
+    forRanges(pool, rows, (long) rows * cols, ScalarKernels::logSoftmaxRange, x, y, null, null,
+        cols, 0);
+  }
+
+  private static void logSoftmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
+      int zero, int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      float lse = logSumExp(x, o, cols);
+      for (int j = 0; j < cols; j++) {
+        y[o + j] = x[o + j] - lse;
       }
-    });
+    }
   }
 
   @Override
   public void softmaxCrossEntropyRows(float[] logits, float[] labels, float[] loss, int rows,
       int cols) {
-    forRows(rows, cols, (r0, r1) -> {
-      for (int r = r0; r < r1; r++) {
-        int o = r * cols;
-        float lse = logSumExp(logits, o, cols);
-        double sum = 0;
-        for (int j = 0; j < cols; j++) {
-          sum += labels[o + j] * (lse - logits[o + j]);
-        }
-        loss[r] = (float) sum;
+    forRanges(pool, rows, (long) rows * cols, ScalarKernels::crossEntropyRange, logits, labels,
+        loss, null, cols, 0);
+  }
+
+  private static void crossEntropyRange(float[] logits, float[] labels, float[] loss, int[] none,
+      int cols, int zero, int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      float lse = logSumExp(logits, o, cols);
+      double sum = 0;
+      for (int j = 0; j < cols; j++) {
+        sum += labels[o + j] * (lse - logits[o + j]);
       }
-    });
+      loss[r] = (float) sum;
+    }
   }
 
   @Override
   public void sparseSoftmaxCrossEntropyRows(float[] logits, int[] labels, float[] loss, int rows,
       int cols) {
     checkLabels(labels, rows, cols);
-    forRows(rows, cols, (r0, r1) -> {
-      for (int r = r0; r < r1; r++) {
-        int o = r * cols;
-        loss[r] = logSumExp(logits, o, cols) - logits[o + labels[r]];
-      }
-    });
+    forRanges(pool, rows, (long) rows * cols, ScalarKernels::sparseCrossEntropyRange, logits, null,
+        loss, labels, cols, 0);
+  }
+
+  private static void sparseCrossEntropyRange(float[] logits, float[] unused, float[] loss,
+      int[] labels, int cols, int zero, int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      loss[r] = logSumExp(logits, o, cols) - logits[o + labels[r]];
+    }
   }
 
   /** Throws if any of the first {@code rows} labels lies outside [0, cols). */
-  static void checkLabels(int[] labels, int rows, int cols) {
+  public static void checkLabels(int[] labels, int rows, int cols) {
     for (int r = 0; r < rows; r++) {
       int label = labels[r];
       if (label < 0 || label >= cols) {
@@ -293,26 +378,87 @@ public final class ScalarKernels implements Kernels {
     return (float) (max + Math.log(sum));
   }
 
-  /** Row-range body for {@link #forRows}. */
-  interface RowRange {
-    void run(int r0, int r1);
+  // ---------------------------------------------------------------------------------------
+  // Row ranges on the pool
+
+  /**
+   * The body of a row-wise kernel over rows [r0, r1): up to three float arrays, an int array and
+   * two sizes (unused ones are null or 0). Implementations are static method references, which
+   * capture nothing, so passing one to {@link #forRanges} allocates nothing.
+   */
+  public interface RowKernel {
+    void run(float[] x, float[] y, float[] z, int[] idx, int p, int q, int r0, int r1);
   }
 
-  /** Runs {@code body} over [0, rows), split into row ranges on the pool when large enough. */
-  void forRows(int rows, int cols, RowRange body) {
-    forRanges(pool, rows, (long) rows * cols, body);
-  }
-
-  static void forRanges(ThreadPool pool, int rows, long elements, RowRange body) {
+  /**
+   * Runs {@code body} over rows [0, rows) with the given arguments: inline when the pool has one
+   * thread, there is one row, or there are fewer than {@code PARALLEL_ELEMENTS} elements;
+   * otherwise split into about four row ranges per thread on the pool. Allocates nothing after
+   * the calling thread's first parallel call.
+   */
+  public static void forRanges(ThreadPool pool, int rows, long elements, RowKernel body,
+      float[] x, float[] y, float[] z, int[] idx, int p, int q) {
     int threads = pool.threads();
     if (threads <= 1 || rows < 2 || elements < PARALLEL_ELEMENTS) {
-      body.run(0, rows);
+      body.run(x, y, z, idx, p, q, 0, rows);
       return;
     }
     int chunks = Math.min(rows, threads * 4);
     int per = (rows + chunks - 1) / chunks;
     int tasks = (rows + per - 1) / per;
-    pool.parallelFor(tasks, t -> body.run(t * per, Math.min(rows, (t + 1) * per)));
+    RangeTask task = RANGE_TASKS.get();
+    task.set(body, x, y, z, idx, p, q, rows, per);
+    try {
+      pool.parallelFor(tasks, task);
+    } finally {
+      task.clear();
+    }
+  }
+
+  private static final ThreadLocal<RangeTask> RANGE_TASKS = ThreadLocal.withInitial(RangeTask::new);
+
+  /**
+   * The {@link ThreadPool#parallelFor} body of {@link #forRanges}: task t runs rows
+   * [t·per, min(rows, (t + 1)·per)). One per calling thread, reused; a thread is inside at most
+   * one {@code forRanges} at a time, since no row kernel calls another kernel.
+   */
+  private static final class RangeTask implements IntConsumer {
+    private RowKernel body;
+    private float[] x;
+    private float[] y;
+    private float[] z;
+    private int[] idx;
+    private int p;
+    private int q;
+    private int rows;
+    private int per;
+
+    void set(RowKernel body, float[] x, float[] y, float[] z, int[] idx, int p, int q, int rows,
+        int per) {
+      this.body = body;
+      this.x = x;
+      this.y = y;
+      this.z = z;
+      this.idx = idx;
+      this.p = p;
+      this.q = q;
+      this.rows = rows;
+      this.per = per;
+    }
+
+    /** Drops the references so that the caller's arrays are not kept reachable. */
+    void clear() {
+      body = null;
+      x = null;
+      y = null;
+      z = null;
+      idx = null;
+    }
+
+    @Override
+    public void accept(int t) {
+      body.run(x, y, z, idx, p, q, t * per, Math.min(rows, (t + 1) * per));
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -320,48 +466,56 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void reduceSum(float[] x, float[] y, int outer, int axis, int inner) {
-    forRanges(pool, outer, (long) outer * axis * inner, (o0, o1) -> {
-      for (int o = o0; o < o1; o++) {
-        int base = o * axis * inner;
-        int yo = o * inner;
-        if (inner == 1) {
-          double sum = 0;
-          for (int a = 0; a < axis; a++) {
-            sum += x[base + a];
-          }
-          y[yo] = (float) sum;
-          continue;
-        }
-        for (int i = 0; i < inner; i++) {
-          y[yo + i] = 0f;
-        }
+    forRanges(pool, outer, (long) outer * axis * inner, ScalarKernels::reduceSumRange, x, y, null,
+        null, axis, inner);
+  }
+
+  private static void reduceSumRange(float[] x, float[] y, float[] unused, int[] none, int axis,
+      int inner, int o0, int o1) {
+    for (int o = o0; o < o1; o++) {
+      int base = o * axis * inner;
+      int yo = o * inner;
+      if (inner == 1) {
+        double sum = 0;
         for (int a = 0; a < axis; a++) {
-          int xa = base + a * inner;
-          for (int i = 0; i < inner; i++) {
-            y[yo + i] += x[xa + i];
-          }
+          sum += x[base + a];
+        }
+        y[yo] = (float) sum;
+        continue;
+      }
+      for (int i = 0; i < inner; i++) {
+        y[yo + i] = 0f;
+      }
+      for (int a = 0; a < axis; a++) {
+        int xa = base + a * inner;
+        for (int i = 0; i < inner; i++) {
+          y[yo + i] += x[xa + i];
         }
       }
-    });
+    }
   }
 
   @Override
   public void reduceMax(float[] x, float[] y, int outer, int axis, int inner) {
-    forRanges(pool, outer, (long) outer * axis * inner, (o0, o1) -> {
-      for (int o = o0; o < o1; o++) {
-        int base = o * axis * inner;
-        int yo = o * inner;
+    forRanges(pool, outer, (long) outer * axis * inner, ScalarKernels::reduceMaxRange, x, y, null,
+        null, axis, inner);
+  }
+
+  private static void reduceMaxRange(float[] x, float[] y, float[] unused, int[] none, int axis,
+      int inner, int o0, int o1) {
+    for (int o = o0; o < o1; o++) {
+      int base = o * axis * inner;
+      int yo = o * inner;
+      for (int i = 0; i < inner; i++) {
+        y[yo + i] = Float.NEGATIVE_INFINITY;
+      }
+      for (int a = 0; a < axis; a++) {
+        int xa = base + a * inner;
         for (int i = 0; i < inner; i++) {
-          y[yo + i] = Float.NEGATIVE_INFINITY;
-        }
-        for (int a = 0; a < axis; a++) {
-          int xa = base + a * inner;
-          for (int i = 0; i < inner; i++) {
-            y[yo + i] = Math.max(y[yo + i], x[xa + i]);
-          }
+          y[yo + i] = Math.max(y[yo + i], x[xa + i]);
         }
       }
-    });
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -369,6 +523,12 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void gather(float[] table, int tableRows, int width, int[] indices, int count,
+      float[] out) {
+    gatherRows(table, tableRows, width, indices, count, out);
+  }
+
+  /** {@link Kernels#gather}, shared by every implementation: it is all row copies. */
+  public static void gatherRows(float[] table, int tableRows, int width, int[] indices, int count,
       float[] out) {
     checkIndices(indices, count, tableRows);
     for (int i = 0; i < count; i++) {
@@ -390,7 +550,7 @@ public final class ScalarKernels implements Kernels {
   }
 
   /** Checks every index before anything is written, so a bad index leaves no partial update. */
-  static void checkIndices(int[] indices, int count, int tableRows) {
+  public static void checkIndices(int[] indices, int count, int tableRows) {
     for (int i = 0; i < count; i++) {
       int idx = indices[i];
       if (idx < 0 || idx >= tableRows) {
@@ -405,7 +565,12 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void sgdUpdate(float[] w, float[] g, float learningRate, int n) {
-    for (int i = 0; i < n; i++) {
+    sgdRange(w, g, learningRate, 0, n);
+  }
+
+  /** {@code w[i] -= learningRate * g[i]} for i in [from, to). */
+  public static void sgdRange(float[] w, float[] g, float learningRate, int from, int to) {
+    for (int i = from; i < to; i++) {
       w[i] -= learningRate * g[i];
     }
   }
@@ -413,14 +578,27 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void adamUpdate(float[] w, float[] g, float[] m, float[] v, float learningRate,
       float beta1, float beta2, float epsilon, int step, int n) {
+    checkAdamStep(step);
+    adamRange(w, g, m, v, adamStepSize(learningRate, beta1, step),
+        adamInvCorrection2(beta2, step), beta1, beta2, epsilon, 0, n);
+  }
+
+  /** Throws unless {@code step >= 1}. */
+  public static void checkAdamStep(int step) {
     if (step < 1) {
       throw new IllegalArgumentException("Adam step counts from 1, got " + step);
     }
-    float stepSize = adamStepSize(learningRate, beta1, step);
-    float invCorrection2 = adamInvCorrection2(beta2, step);
+  }
+
+  /**
+   * The Adam update of elements [from, to), given {@link #adamStepSize} and
+   * {@link #adamInvCorrection2} for the step.
+   */
+  public static void adamRange(float[] w, float[] g, float[] m, float[] v, float stepSize,
+      float invCorrection2, float beta1, float beta2, float epsilon, int from, int to) {
     float oneMinusB1 = 1f - beta1;
     float oneMinusB2 = 1f - beta2;
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < to; i++) {
       float gi = g[i];
       float mi = beta1 * m[i] + oneMinusB1 * gi;
       float vi = beta2 * v[i] + oneMinusB2 * gi * gi;
@@ -457,7 +635,12 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void scale(float[] x, float s, int n) {
-    for (int i = 0; i < n; i++) {
+    scaleRange(x, s, 0, n);
+  }
+
+  /** {@code x[i] *= s} for i in [from, to). */
+  public static void scaleRange(float[] x, float s, int from, int to) {
+    for (int i = from; i < to; i++) {
       x[i] *= s;
     }
   }

@@ -1,0 +1,161 @@
+package dev.graft.runtime.simd;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.graft.runtime.kernel.Kernels;
+import dev.graft.runtime.kernel.ScalarKernels;
+import dev.graft.runtime.kernel.ThreadPool;
+import java.lang.management.ManagementFactory;
+import java.util.function.IntConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Warmed-up kernel calls allocate nothing on the calling thread (zero garbage per training step),
+ * for both kernel libraries, on one thread and on a pool of two.
+ *
+ * <p>Bytes are counted with {@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes} over
+ * rounds of calls; a kernel passes when some round (after warm-up) averages under
+ * {@value #MAX_BYTES_PER_CALL} bytes a call within a few seconds. Taking the best round keeps JIT compilation and
+ * deoptimization out of the figure, while an allocation the kernel makes on every call shows in
+ * every round. On the pool, what {@link ThreadPool#parallelFor} itself allocates per call is
+ * measured first and allowed for, so that the test is about the kernels.
+ */
+class KernelAllocationTest {
+  private static final long MAX_BYTES_PER_CALL = 16;
+  private static final int MIN_ROUNDS = 10;
+  private static final long PATIENCE_NANOS = 4_000_000_000L;
+  private static final int CALLS_PER_ROUND = 40;
+  private static final IntConsumer NOTHING = i -> { };
+
+  private static final ThreadPool POOL1 = new ThreadPool(1);
+  private static final ThreadPool POOL2 = new ThreadPool(2);
+  private static final com.sun.management.ThreadMXBean MX =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  @AfterAll
+  static void closePools() {
+    POOL1.close();
+    POOL2.close();
+  }
+
+  /**
+   * The best per-call average over rounds of calls: rounds go on until one comes in under
+   * {@code goal} (after the first, which may include this thread's first scratch arrays), or
+   * until {@link #PATIENCE_NANOS} have passed, since C2 may take a while to compile a small
+   * kernel when the compile queue is long.
+   */
+  private static double bytesPerCall(Runnable op, double goal) {
+    long thread = Thread.currentThread().getId();
+    long start = System.nanoTime();
+    double best = Double.MAX_VALUE;
+    for (int round = 0; round < MIN_ROUNDS || System.nanoTime() - start < PATIENCE_NANOS;
+        round++) {
+      long before = MX.getThreadAllocatedBytes(thread);
+      for (int i = 0; i < CALLS_PER_ROUND; i++) {
+        op.run();
+      }
+      double perCall = (MX.getThreadAllocatedBytes(thread) - before) / (double) CALLS_PER_ROUND;
+      if (round > 0) {
+        best = Math.min(best, perCall);
+        if (best < goal) {
+          break;
+        }
+      }
+    }
+    return best;
+  }
+
+  /** What one parallelFor on {@code pool} allocates on the calling thread, kernels aside. */
+  private static double poolBytesPerCall(ThreadPool pool) {
+    return bytesPerCall(() -> pool.parallelFor(pool.threads(), NOTHING), Double.MAX_VALUE);
+  }
+
+  private static void assertAllocationFree(String what, double poolBytes, Runnable op) {
+    double limit = MAX_BYTES_PER_CALL + poolBytes;
+    double perCall = bytesPerCall(op, limit);
+    assertTrue(perCall < limit, what + " allocated " + perCall + " bytes per call (limit " + limit
+        + ", of which " + poolBytes + " for ThreadPool.parallelFor itself)");
+  }
+
+  private static Kernels[] kernels(ThreadPool pool) {
+    return new Kernels[] {new ScalarKernels(pool), new VectorKernels(pool)};
+  }
+
+  @Test
+  void warmedUpGemmDoesNotAllocate() {
+    assumeTrue(MX.isThreadAllocatedMemorySupported(), "no per-thread allocation counter");
+    MX.setThreadAllocatedMemoryEnabled(true);
+    // Direct path (tiny), packed single-thread path, a single row, and m·n·k = 192³ ≥ 2²² so
+    // that both libraries run row blocks on a pool of two; k·n < 2¹⁷, so one parallelFor a call.
+    int[][] shapes = {{3, 5, 7}, {40, 72, 90}, {1, 300, 129}, {192, 192, 192}};
+    for (ThreadPool pool : new ThreadPool[] {POOL1, POOL2}) {
+      double poolBytes = pool.threads() > 1 ? poolBytesPerCall(pool) : 0;
+      for (Kernels k : kernels(pool)) {
+        for (int[] s : shapes) {
+          int m = s[0];
+          int n = s[1];
+          int depth = s[2];
+          float[] a = new float[m * depth];
+          float[] b = new float[depth * n];
+          float[] c = new float[m * n];
+          for (int layout = 0; layout < 4; layout++) {
+            boolean ta = (layout & 1) != 0;
+            boolean tb = (layout & 2) != 0;
+            boolean acc = layout == 3;
+            assertAllocationFree(k.description() + " gemm m=" + m + " n=" + n + " k=" + depth
+                    + " ta=" + ta + " tb=" + tb + " threads=" + pool.threads(), poolBytes,
+                () -> k.gemm(ta, tb, m, n, depth, a, 0, b, 0, c, 0, acc));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void warmedUpRowKernelsDoNotAllocate() {
+    assumeTrue(MX.isThreadAllocatedMemorySupported(), "no per-thread allocation counter");
+    MX.setThreadAllocatedMemoryEnabled(true);
+    // 8 × 10000 crosses the parallel threshold of the row-wise kernels.
+    int rows = 8;
+    int cols = 10000;
+    float[] x = new float[rows * cols];
+    float[] y = new float[rows * cols];
+    float[] labels = new float[rows * cols];
+    float[] loss = new float[rows];
+    int[] sparse = new int[rows];
+    float[] moment1 = new float[1001];
+    float[] moment2 = new float[1001];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) Math.sin(i);
+      labels[i] = 1f / cols;
+    }
+    for (ThreadPool pool : new ThreadPool[] {POOL1, POOL2}) {
+      double poolBytes = pool.threads() > 1 ? poolBytesPerCall(pool) : 0;
+      for (Kernels k : kernels(pool)) {
+        String what = k.description() + " threads=" + pool.threads() + " ";
+        assertAllocationFree(what + "softmaxRows", poolBytes,
+            () -> k.softmaxRows(x, y, rows, cols));
+        assertAllocationFree(what + "logSoftmaxRows", poolBytes,
+            () -> k.logSoftmaxRows(x, y, rows, cols));
+        assertAllocationFree(what + "softmaxCrossEntropyRows", poolBytes,
+            () -> k.softmaxCrossEntropyRows(x, labels, loss, rows, cols));
+        assertAllocationFree(what + "sparseSoftmaxCrossEntropyRows", poolBytes,
+            () -> k.sparseSoftmaxCrossEntropyRows(x, sparse, loss, rows, cols));
+        assertAllocationFree(what + "reduceSum", poolBytes,
+            () -> k.reduceSum(x, y, rows, 100, 100));
+        assertAllocationFree(what + "reduceMax", poolBytes,
+            () -> k.reduceMax(x, y, rows, 100, 100));
+        assertAllocationFree(what + "gather", 0, () -> k.gather(x, 100, 50, sparse, rows, y));
+        assertAllocationFree(what + "scatterAdd", 0,
+            () -> k.scatterAdd(sparse, rows, x, 50, y, 100));
+        assertAllocationFree(what + "adamUpdate", 0,
+            () -> k.adamUpdate(y, x, moment1, moment2, 1e-3f, 0.9f, 0.999f, 1e-8f, 3, 1001));
+        assertAllocationFree(what + "sgdUpdate", 0, () -> k.sgdUpdate(y, x, 1e-3f, 1001));
+        assertAllocationFree(what + "scale", 0, () -> k.scale(y, 1f, 1001));
+        assertAllocationFree(what + "sumOfSquares", 0, () -> k.sumOfSquares(x, 3001));
+      }
+    }
+  }
+}
