@@ -428,10 +428,13 @@ final class EntryWriter {
       } else if (s instanceof Storage.Variable v) {
         name = Names.variable(model.variables().get(v.index()).name());
         locals.putIfAbsent(name, new Local(name, "float[] " + name + " = variables[" + v.index() + "]", null));
-      } else if (s instanceof Storage.Output) {
-        name = "out";
-        String type = schedule.entry().result().dtype() == DType.INT32 ? "int[]" : "float[]";
-        locals.putIfAbsent(name, new Local(name, type + " out = (" + type + ") output", null));
+      } else if (s instanceof Storage.Output o) {
+        // One result is the output array itself; several come as an Object[] of arrays.
+        List<Node> results = schedule.entry().results();
+        name = o.index() == 0 ? "out" : "out" + o.index();
+        String type = results.get(o.index()).dtype() == DType.INT32 ? "int[]" : "float[]";
+        String array = results.size() == 1 ? "output" : "((Object[]) output)[" + o.index() + "]";
+        locals.putIfAbsent(name, new Local(name, type + " " + name + " = (" + type + ") " + array, null));
       } else if (s instanceof Storage.Gradient g) {
         name = Names.gradient(model.trainableVariables().get(g.index()).name());
         locals.putIfAbsent(name, new Local(name, "float[] " + name + " = gradients[" + g.index() + "]", null));
