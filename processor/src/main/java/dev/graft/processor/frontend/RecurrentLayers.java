@@ -137,7 +137,7 @@ final class RecurrentLayers {
     List<Object> key = List.of(kind, recurrent.op(), recurrent.attrs(), xw.shape(), state, forgetBias);
     ScanBody body = bodies.get(key);
     if (body == null) {
-      body = body(kind, pos, recurrent, Shape.of(batch, width), state, hidden, forgetBias);
+      body = body(kind, recurrent, Shape.of(batch, width), state, hidden, forgetBias);
       bodies.put(key, body);
     }
     Graph outer = graph.at(pos);
@@ -163,11 +163,13 @@ final class RecurrentLayers {
 
   /**
    * The step: parameters xw_t [batch, G*hidden] and the states [batch, hidden]; z = xw_t + h·u,
-   * then the layer's gate math; the new states, and h' as the step output.
+   * then the layer's gate math; the new states, and h' as the step output. Its nodes have no
+   * source position (the shapes were checked above, so building them cannot fail; the loop
+   * itself is at the call): the kernels of two layers of one kind and shape then read the same,
+   * and code generation emits them once, as it does for two scans of one hand-written step.
    */
-  private static ScanBody body(Kind kind, SourcePos pos, Node recurrent, Shape slice, Shape state, Dim hidden,
-      double forgetBias) {
-    Graph g = new Graph().at(pos);
+  private static ScanBody body(Kind kind, Node recurrent, Shape slice, Shape state, Dim hidden, double forgetBias) {
+    Graph g = new Graph().at(SourcePos.UNKNOWN);
     Node xw = g.input("xw", 0, slice, DType.FLOAT32);
     List<Node> carries = new ArrayList<>();
     carries.add(g.input("h", 1, state, DType.FLOAT32));
