@@ -507,6 +507,18 @@ class CellsEndToEndTest {
     }
   }
 
+  /** Two layers of one kind and shape share their kernels: the built-in stack is no bigger than the hand-written one. */
+  @Test
+  void builtInLayersGenerateNoMoreKernelsThanTheSameCellsWrittenWithScan() {
+    long builtIn = kernels(compiled().generatedSource("scan.GraftStack"));
+    long byHand = kernels(compiled().generatedSource("scan.GraftHandStack"));
+    org.junit.jupiter.api.Assertions.assertTrue(builtIn <= byHand, builtIn + " kernel methods, by hand " + byHand);
+  }
+
+  private static long kernels(String source) {
+    return source.lines().filter(l -> l.contains("private static void k")).count();
+  }
+
   static double[] toDouble(float[] f) {
     double[] d = new double[f.length];
     for (int i = 0; i < f.length; i++) d[i] = f[i];
