@@ -98,16 +98,16 @@ final class RecurrentLayers {
     Dim width = hidden == null ? null : Dim.of(kind.gates).times(hidden);
     if (hidden == null || !uShape.dim(1).equals(width)) {
       throw mismatch(u, name + " needs the recurrent weight u as [hidden, " + kind.gatesDim() + "] (" + kind.summary
-          + (kind.gates == 1 ? "" : " side by side") + "), got " + uShape);
+          + (kind.gates == 1 ? "" : " side by side") + "); got " + uShape);
     }
     Shape wExpected = Shape.of(in, width);
     if (!w.node().shape().equals(wExpected)) {
-      throw mismatch(w, name + " needs the input weight w as [in, " + kind.gatesDim() + "] = " + wExpected + " (in = "
-          + in + " from xs " + xsShape + ", hidden = " + hidden + " from u " + uShape + "), got " + w.node().shape());
+      throw mismatch(w, name + " needs the input weight w as [in, " + kind.gatesDim() + "] = " + wExpected + ", in from xs "
+          + xsShape + " and hidden from u " + uShape + "; got " + w.node().shape());
     }
     if (!b.node().shape().equals(Shape.of(width))) {
-      throw mismatch(b, name + " needs the bias b as [" + kind.gatesDim() + "] = " + Shape.of(width) + " (hidden = "
-          + hidden + " from u " + uShape + "), got " + b.node().shape());
+      throw mismatch(b, name + " needs the bias b as [" + kind.gatesDim() + "] = " + Shape.of(width) + ", hidden from u "
+          + uShape + "; got " + b.node().shape());
     }
     Shape state = Shape.of(batch, hidden);
     String[] stateNames = {"h0", "c0"};
@@ -115,8 +115,7 @@ final class RecurrentLayers {
       Operand s = initial.get(k);
       if (!s.node().shape().equals(state)) {
         throw mismatch(s, name + " needs the initial state " + stateNames[k] + " as [batch, hidden] = " + state
-            + " (batch = " + batch + " from xs " + xsShape + ", hidden = " + hidden + " from u " + uShape + "), got "
-            + s.node().shape());
+            + ", batch from xs " + xsShape + " and hidden from u " + uShape + "; got " + s.node().shape());
       }
     }
     Node recurrent = u.node();

@@ -26,7 +26,8 @@ class CellDiagnosticsTest {
         }
         """).expectOne("GraftShapeMismatch");
     String m = message(d);
-    assertTrue(m.contains("lstm needs the input weight w as [in, 4*hidden] = [3, 4*hidden]") && m.contains("got [4, 4*hidden]"), m);
+    assertTrue(m.contains("lstm needs the input weight w as [in, 4*hidden] = [3, 4*hidden], in from xs [time, batch, 3]"
+        + " and hidden from u [hidden, 4*hidden]; got [4, 4*hidden]"), m);
   }
 
   @Test
@@ -74,7 +75,7 @@ class CellDiagnosticsTest {
           }
         }
         """).expectOne("GraftShapeMismatch");
-    assertTrue(message(d).contains("bias b as [hidden] = [4]") && message(d).contains("got [1, 4]"), message(d));
+    assertTrue(message(d).contains("bias b as [hidden] = [4]") && message(d).contains("; got [1, 4]"), message(d));
   }
 
   @Test
