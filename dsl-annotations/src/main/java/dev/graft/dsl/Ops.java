@@ -136,4 +136,48 @@ public final class Ops {
    * {@code {outputs, final1, final2, final3}}, outputs stacking the first state of every step.
    */
   public static Tensor[] scan(Step3 step, Tensor sequence, Tensor s1, Tensor s2, Tensor s3) { throw notCompiled(); }
+
+  // Recurrent layers: tf.nn.dynamic_rnn(time_major=True) over BasicRNNCell, BasicLSTMCell, GRUCell.
+  // Each is expanded by the compiler into one matmul projecting xs for all steps at once (outside
+  // the loop) and a scan whose step does one matmul h·u over all gates and the fused gate math.
+  // Stack layers by feeding one layer's outputs to the next as xs. The recurrent weight u must be
+  // a @Variable field (or a constant) of the model: the loop reads it at every step.
+
+  /**
+   * A basic RNN layer over the time-major {@code xs} [time, batch, in] from {@code h0} [batch,
+   * hidden]: h' = tanh(x·w + h·u + b) with {@code w} [in, hidden], {@code u} [hidden, hidden] and
+   * {@code b} [hidden]. The result is {@code {outputs, finalH}}, outputs [time, batch, hidden]
+   * stacking h' of every step. Its gradient is backpropagation through time.
+   */
+  public static Tensor[] rnn(Tensor xs, Tensor h0, Tensor w, Tensor u, Tensor b) { throw notCompiled(); }
+
+  /**
+   * An LSTM layer (TensorFlow's {@code BasicLSTMCell} with {@code forget_bias = 1.0}, no peepholes)
+   * over the time-major {@code xs} [time, batch, in] from {@code h0} and {@code c0} [batch,
+   * hidden]. {@code w} [in, 4*hidden], {@code u} [hidden, 4*hidden] and {@code b} [4*hidden] hold
+   * the four gates side by side in the order i, f, g, o (input, forget, candidate, output): with
+   * z = x·w + h·u + b split into [i, f, g, o] along its last axis,
+   * c' = σ(f + 1)·c + σ(i)·tanh(g) and h' = σ(o)·tanh(c'). The result is
+   * {@code {outputs, finalH, finalC}}, outputs [time, batch, hidden] stacking h' of every step.
+   */
+  public static Tensor[] lstm(Tensor xs, Tensor h0, Tensor c0, Tensor w, Tensor u, Tensor b) { throw notCompiled(); }
+
+  /**
+   * {@link #lstm(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)} with the constant added to the
+   * forget gate's pre-activation given: c' = σ(f + forgetBias)·c + σ(i)·tanh(g) (0 for none).
+   */
+  public static Tensor[] lstm(Tensor xs, Tensor h0, Tensor c0, Tensor w, Tensor u, Tensor b, float forgetBias) {
+    throw notCompiled();
+  }
+
+  /**
+   * A GRU layer over the time-major {@code xs} [time, batch, in] from {@code h0} [batch, hidden].
+   * {@code w} [in, 3*hidden], {@code u} [hidden, 3*hidden] and {@code b} [3*hidden] hold the
+   * gates side by side in the order r, z, n (reset, update, candidate). The reset gate applies
+   * after the recurrent matmul (the cuDNN / Keras {@code reset_after} variant, which lets one
+   * matmul h·u serve all three gates): r = σ(x·w_r + h·u_r + b_r), z = σ(x·w_z + h·u_z + b_z),
+   * n = tanh(x·w_n + b_n + r·(h·u_n)), h' = (1 − z)·n + z·h. The result is
+   * {@code {outputs, finalH}}, outputs [time, batch, hidden] stacking h' of every step.
+   */
+  public static Tensor[] gru(Tensor xs, Tensor h0, Tensor w, Tensor u, Tensor b) { throw notCompiled(); }
 }

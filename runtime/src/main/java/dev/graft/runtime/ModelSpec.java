@@ -40,9 +40,28 @@ public record ModelSpec(String name, List<String> symbols, List<VariableSpec> va
   public enum Kind { OUTPUT, LOSS }
 
   /** An entry point: its inputs in parameter order and its result (named after the method). */
-  public record EntrySpec(String name, Kind kind, List<TensorSpec> inputs, TensorSpec output) {
+  /**
+   * An entry point. An entry whose method returns {@code Tensor[]} has {@code extraOutputs} (its
+   * elements after the first, named {@code entry[1]}, {@code entry[2]}, ...): its executor then
+   * takes an {@code Object[]} of output arrays, the first output's array first.
+   */
+  public record EntrySpec(String name, Kind kind, List<TensorSpec> inputs, TensorSpec output, List<TensorSpec> extraOutputs) {
     public EntrySpec {
       inputs = List.copyOf(inputs);
+      extraOutputs = List.copyOf(extraOutputs);
+    }
+
+    /** An entry with one output. */
+    public EntrySpec(String name, Kind kind, List<TensorSpec> inputs, TensorSpec output) {
+      this(name, kind, inputs, output, List.of());
+    }
+
+    /** The output, then the extra outputs. */
+    public List<TensorSpec> outputs() {
+      List<TensorSpec> all = new java.util.ArrayList<>();
+      all.add(output);
+      all.addAll(extraOutputs);
+      return all;
     }
   }
 }

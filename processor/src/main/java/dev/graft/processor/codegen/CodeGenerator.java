@@ -57,6 +57,7 @@ public final class CodeGenerator {
   static final ClassName MODEL_EXECUTOR = ClassName.get(RUNTIME, "ModelExecutor");
   static final ClassName MODEL_SPEC = ClassName.get(RUNTIME, "ModelSpec");
   static final ClassName KERNELS = ClassName.get(RUNTIME + ".kernel", "Kernels");
+  static final ClassName PREPARED_MATRIX = ClassName.get(RUNTIME + ".kernel", "PreparedMatrix");
   static final ClassName DTYPE = ClassName.get(DType.class);
   static final ClassName INIT = ClassName.get(dev.graft.dsl.Init.class);
   static final ClassName LIST = ClassName.get(List.class);
@@ -83,6 +84,8 @@ public final class CodeGenerator {
   private final List<MethodSpec> kernelMethods = new ArrayList<>();
   private int floatSlots;
   private int intSlots;
+  /** Right matrix operands the loops prepare once per call (see {@code Kernels.prepareB}). */
+  private int preparedMatrices;
 
   private CodeGenerator(ModelGraph model, FusionPolicy policy, boolean vectorVariant) {
     this.model = model;
@@ -133,6 +136,7 @@ public final class CodeGenerator {
       entryMethods.addAll(writer.methods());
       floatSlots = Math.max(floatSlots, writer.floatSlotsNeeded());
       intSlots = Math.max(intSlots, writer.intSlotsNeeded());
+      preparedMatrices = Math.max(preparedMatrices, writer.preparedNeeded());
     }
     TypeSpec vectorType = null;
     if (vectorVariant) {
@@ -193,6 +197,7 @@ public final class CodeGenerator {
       for (KernelMethod.Param p : m.params()) {
         if (p instanceof KernelMethod.KernelsParam) b.addParameter(KERNELS, p.name());
         else if (p instanceof KernelMethod.ArrayParam a) b.addParameter(a.ints() ? int[].class : float[].class, a.name());
+        else if (p instanceof KernelMethod.PreparedParam) b.addParameter(PREPARED_MATRIX, p.name());
         else b.addParameter(int.class, p.name());
       }
       methods.add(b.addCode(m.body()).build());
@@ -280,6 +285,10 @@ public final class CodeGenerator {
     if (intSlots > 0) {
       t.addField(FieldSpec.builder(int[][].class, "ints", Modifier.PRIVATE, Modifier.FINAL)
           .initializer("new int[$L][0]", intSlots).build());
+    }
+    if (preparedMatrices > 0) {
+      t.addField(FieldSpec.builder(com.palantir.javapoet.ArrayTypeName.of(PREPARED_MATRIX), "prepared", Modifier.PRIVATE,
+          Modifier.FINAL).initializer("new $T[$L]", PREPARED_MATRIX, preparedMatrices).build());
     }
     MethodSpec.Builder run = MethodSpec.methodBuilder("run").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .addParameter(int.class, "entry").addParameter(int[].class, "dims").addParameter(Object[].class, "inputs")

@@ -44,6 +44,7 @@ final class EntryWriter {
   private final List<MethodSpec> loopMethods = new ArrayList<>();
   private int floatSlotsNeeded;
   private int intSlotsNeeded;
+  private int preparedNeeded;
 
   /** A local a method binds: its declaration in the whole method and in a part. */
   private record Local(String name, String declaration, String partDeclaration) {}
@@ -70,6 +71,11 @@ final class EntryWriter {
 
   int intSlotsNeeded() {
     return intSlotsNeeded;
+  }
+
+  /** Elements of the executor's {@code prepared} array the methods written so far use. */
+  int preparedNeeded() {
+    return preparedNeeded;
   }
 
   List<MethodSpec> methods() {
@@ -147,13 +153,16 @@ final class EntryWriter {
         continue;
       }
       String accumulator = scope.accumulators.get(k.root());
-      KernelMethod km = emitter.emit(k, accumulator != null);
+      String prepared = scope.prepared.get(k);
+      KernelMethod km = emitter.emit(k, accumulator != null, prepared != null);
       String method = generator.kernelMethod(km);
       List<String> args = new ArrayList<>();
       Set<String> used = new LinkedHashSet<>();
       for (KernelMethod.Param p : km.params()) {
         if (p instanceof KernelMethod.KernelsParam) {
           args.add("kernels");
+        } else if (p instanceof KernelMethod.PreparedParam) {
+          args.add(prepared);
         } else if (p instanceof KernelMethod.ArrayParam a && accumulator != null && a.value() == k.root()) {
           args.add(accumulator);
         } else if (p instanceof KernelMethod.ArrayParam a) {
@@ -237,6 +246,26 @@ final class EntryWriter {
         inner.accumulators.put(result, "v" + j);
       }
     }
+    // Products by a loop-invariant matrix (a weight, a constant) take it prepared once, before the loop.
+    List<String> preparations = new ArrayList<>();
+    int preparedTop = outer.preparedBase;
+    for (Kernel sk : step.kernels()) {
+      if (!KernelEmitter.canTakePreparedB(sk)) continue;
+      Node mm = sk.matmul();
+      Node b = MemoryPlanner.aliasBase(mm.input(1));
+      if (b.op() != dev.graft.processor.ir.Op.VARIABLE && b.op() != dev.graft.processor.ir.Op.CONSTANT) continue;
+      boolean tb = mm.attrs().intAt(1) == 1;
+      Dim n = tb ? b.shape().dim(0) : b.shape().dim(1);
+      Dim kk = tb ? b.shape().dim(1) : b.shape().dim(0);
+      String local = "prepared[" + preparedTop + "]";
+      preparations.add(local + " = kernels.prepareB(" + tb + ", "
+          + dim(n, used) + ", " + dim(kk, used) + ", " + inner.array(stepPlan.of(mm.input(1)), used) + ", 0, prepared["
+          + preparedTop + "])");
+      inner.prepared.put(sk, local);
+      preparedTop++;
+    }
+    inner.preparedBase = preparedTop;
+    preparedNeeded = Math.max(preparedNeeded, preparedTop);
     List<Call> stepCalls = calls(inner);
 
     MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE)
@@ -261,6 +290,7 @@ final class EntryWriter {
 
     // The body of the method, then its declarations in front.
     List<String> code = new ArrayList<>(buffers);
+    code.addAll(preparations);
     for (int c = 0; c < carries; c++) {
       code.add("System.arraycopy(in" + (sequences + c) + ", 0, s" + c + ", 0, " + size(body.carries().get(c), used) + ")");
     }
@@ -358,6 +388,10 @@ final class EntryWriter {
     final Map<String, Local> locals = new LinkedHashMap<>();
     /** Values a kernel adds into a loop's accumulator (named here) instead of storing them. */
     final Map<Node, String> accumulators = new java.util.HashMap<>();
+    /** Matmul kernels whose B the loop prepared, and where it is held. */
+    final Map<Kernel, String> prepared = new java.util.HashMap<>();
+    /** The first element of the executor's {@code prepared} array this scope's loops may use. */
+    int preparedBase;
     int loops;
 
     Scope(MemoryPlan plan, int floatBase, int intBase, List<String> parameters, String methodName) {
@@ -394,10 +428,13 @@ final class EntryWriter {
       } else if (s instanceof Storage.Variable v) {
         name = Names.variable(model.variables().get(v.index()).name());
         locals.putIfAbsent(name, new Local(name, "float[] " + name + " = variables[" + v.index() + "]", null));
-      } else if (s instanceof Storage.Output) {
-        name = "out";
-        String type = schedule.entry().result().dtype() == DType.INT32 ? "int[]" : "float[]";
-        locals.putIfAbsent(name, new Local(name, type + " out = (" + type + ") output", null));
+      } else if (s instanceof Storage.Output o) {
+        // One result is the output array itself; several come as an Object[] of arrays.
+        List<Node> results = schedule.entry().results();
+        name = o.index() == 0 ? "out" : "out" + o.index();
+        String type = results.get(o.index()).dtype() == DType.INT32 ? "int[]" : "float[]";
+        String array = results.size() == 1 ? "output" : "((Object[]) output)[" + o.index() + "]";
+        locals.putIfAbsent(name, new Local(name, type + " " + name + " = (" + type + ") " + array, null));
       } else if (s instanceof Storage.Gradient g) {
         name = Names.gradient(model.trainableVariables().get(g.index()).name());
         locals.putIfAbsent(name, new Local(name, "float[] " + name + " = gradients[" + g.index() + "]", null));

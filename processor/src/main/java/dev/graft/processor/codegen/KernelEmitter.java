@@ -48,8 +48,10 @@ final class KernelEmitter {
   private final List<String> symbolOrder;
   private final Function<Node, String> constantField;
   private final boolean vector;
-  /** Whether the kernel being emitted adds into its output (see {@link #emit(Kernel, boolean)}). */
+  /** Whether the kernel being emitted adds into its output (see {@link #emit(Kernel, boolean, boolean)}). */
   private boolean accumulate;
+  /** Whether the kernel being emitted takes its matmul's B prepared. */
+  private boolean preparedB;
 
   /**
    * @param symbolOrder the model's symbols, which orders symbol parameters
@@ -63,7 +65,20 @@ final class KernelEmitter {
   }
 
   KernelMethod emit(Kernel k) {
-    return emit(k, false);
+    return emit(k, false, false);
+  }
+
+  /**
+   * Whether {@code k}'s right matrix operand can come prepared ({@link #emit(Kernel, boolean,
+   * boolean)}): a 2-d product whose B is read by nothing else in the kernel.
+   */
+  static boolean canTakePreparedB(Kernel k) {
+    if (k.kind() != Kernel.Kind.MATMUL) return false;
+    Node mm = k.matmul();
+    Node b = mm.input(1);
+    if (mm.input(0).shape().rank() != 2 || b.shape().rank() != 2 || mm.input(0) == b) return false;
+    for (Node m : k.epilogue()) if (m.inputs().contains(b)) return false;
+    return true;
   }
 
   /**
@@ -79,10 +94,14 @@ final class KernelEmitter {
    * @param accumulate add the kernel's value into {@code out} rather than store it (only where
    *     {@link #canAccumulate}): how a loop sums a variable's gradient over time without a pass
    *     of its own
+   * @param preparedB take the matrix product's right operand as a {@code PreparedMatrix} (only
+   *     where {@link #canTakePreparedB}): how a loop packs a weight once rather than every step
    */
-  KernelMethod emit(Kernel k, boolean accumulate) {
+  KernelMethod emit(Kernel k, boolean accumulate, boolean preparedB) {
     if (accumulate && !canAccumulate(k)) throw new IllegalArgumentException("cannot accumulate " + k);
+    if (preparedB && !canTakePreparedB(k)) throw new IllegalArgumentException("cannot take a prepared B: " + k);
     this.accumulate = accumulate;
+    this.preparedB = preparedB;
     List<KernelMethod.Param> params = new ArrayList<>();
     boolean library = k.kind() == Kernel.Kind.MATMUL || k.kind() == Kernel.Kind.LIBRARY;
     if (library) params.add(new KernelMethod.KernelsParam());
@@ -91,7 +110,8 @@ final class KernelEmitter {
     for (int i = 0; i < operands.size(); i++) {
       Node o = operands.get(i);
       arrays.put(o, "in" + i);
-      params.add(new KernelMethod.ArrayParam("in" + i, o, o.dtype() == DType.INT32));
+      if (preparedB && o == k.matmul().input(1)) params.add(new KernelMethod.PreparedParam("in" + i, o));
+      else params.add(new KernelMethod.ArrayParam("in" + i, o, o.dtype() == DType.INT32));
     }
     params.add(new KernelMethod.ArrayParam("out", k.root(), k.root().dtype() == DType.INT32));
     Set<String> symbols = new LinkedHashSet<>();
@@ -112,7 +132,8 @@ final class KernelEmitter {
       case LAYOUT -> layout(body, k.root(), arrays);
       case LOOP -> throw new IllegalArgumentException("a loop is written by EntryWriter, not as a kernel method: " + k);
     }
-    String doc = javadoc(k, vectorBody) + (accumulate ? "<p>Adds its value into {@code out}.\n" : "");
+    String doc = javadoc(k, vectorBody) + (accumulate ? "<p>Adds its value into {@code out}.\n" : "")
+        + (preparedB ? "<p>Its right matrix operand comes prepared once for the loop.\n" : "");
     return new KernelMethod(k, params, doc, body.build(), vectorBody);
   }
 
@@ -517,11 +538,14 @@ final class KernelEmitter {
     Dim m = ta ? sa.dim(ra - 1) : sa.dim(ra - 2);
     Dim kk = ta ? sa.dim(ra - 2) : sa.dim(ra - 1);
     Dim n = tb ? sb.dim(sb.rank() - 2) : sb.dim(sb.rank() - 1);
-    String call = "kernels.gemm(" + ta + ", " + tb + ", m, n, k, " + arrays.get(a) + ", %s, " + arrays.get(b) + ", %s, out, %s, " + accumulate + ")";
+    String call = preparedB ? "kernels.gemm(" + ta + ", m, " + arrays.get(a) + ", %s, " + arrays.get(b) + ", out, %s, " + accumulate + ")"
+        : "kernels.gemm(" + ta + ", " + tb + ", m, n, k, " + arrays.get(a) + ", %s, " + arrays.get(b) + ", %s, out, %s, " + accumulate + ")";
     body.addStatement("int m = $L", dim(m));
     body.addStatement("int n = $L", dim(n));
     body.addStatement("int k = $L", dim(kk));
-    if (ra == 2) {
+    if (preparedB) {
+      body.addStatement("$L", String.format(call, "0", "0"));
+    } else if (ra == 2) {
       body.addStatement("$L", String.format(call, "0", "0", "0"));
     } else {
       body.beginControlFlow("for (int b = 0; b < $L; b++)", dim(sa.dim(0)));

@@ -25,13 +25,17 @@ record KernelMethod(Kernel kernel, List<Param> params, String javadoc, CodeBlock
 
   record ArrayParam(String name, Node value, boolean ints) implements Param {}
 
+  /** The right operand of the kernel's matrix product, prepared by the caller ({@code PreparedMatrix}). */
+  record PreparedParam(String name, Node value) implements Param {}
+
   record SymbolParam(String name, String symbol) implements Param {}
 
   /** What makes two kernels the same method. */
   String identity() {
     StringBuilder b = new StringBuilder();
     for (Param p : params) {
-      b.append(p instanceof ArrayParam a ? (a.ints() ? "int[] " : "float[] ") : p instanceof SymbolParam ? "int " : "Kernels ");
+      b.append(p instanceof ArrayParam a ? (a.ints() ? "int[] " : "float[] ") : p instanceof SymbolParam ? "int "
+          : p instanceof PreparedParam ? "PreparedMatrix " : "Kernels ");
       b.append(p.name()).append(',');
     }
     return b.append('\n').append(javadoc).append('\n').append(body).toString();

@@ -2,6 +2,7 @@ package dev.graft.processor.codegen;
 
 import com.palantir.javapoet.CodeBlock;
 import dev.graft.processor.ir.ModelGraph;
+import dev.graft.processor.ir.Node;
 import dev.graft.processor.ir.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,19 @@ final class SpecWriter {
     for (ModelGraph.Entry e : model.entries()) {
       List<CodeBlock> inputs = new ArrayList<>();
       for (ModelGraph.InputDecl in : e.inputs()) inputs.add(tensor(in.name(), in.dtype(), in.shape()));
-      entries.add(CodeBlock.of("new $T.EntrySpec($S, $T.Kind.$L, $L, $L)", CodeGenerator.MODEL_SPEC, e.name(), CodeGenerator.MODEL_SPEC,
-          e.kind().name(), list(inputs), tensor(e.name(), e.result().dtype(), e.result().shape())));
+      CodeBlock first = tensor(e.name(), e.result().dtype(), e.result().shape());
+      if (e.extraResults().isEmpty()) {
+        entries.add(CodeBlock.of("new $T.EntrySpec($S, $T.Kind.$L, $L, $L)", CodeGenerator.MODEL_SPEC, e.name(),
+            CodeGenerator.MODEL_SPEC, e.kind().name(), list(inputs), first));
+      } else {
+        List<CodeBlock> extras = new ArrayList<>();
+        for (int i = 0; i < e.extraResults().size(); i++) {
+          Node r = e.extraResults().get(i);
+          extras.add(tensor(e.name() + "[" + (i + 1) + "]", r.dtype(), r.shape()));
+        }
+        entries.add(CodeBlock.of("new $T.EntrySpec($S, $T.Kind.$L, $L, $L, $L)", CodeGenerator.MODEL_SPEC, e.name(),
+            CodeGenerator.MODEL_SPEC, e.kind().name(), list(inputs), first, list(extras)));
+      }
     }
     return CodeBlock.of("new $T($S, $L, $L, $L)", CodeGenerator.MODEL_SPEC, model.modelName(), list(symbols), list(variables),
         list(entries));

@@ -48,10 +48,12 @@ final class DslOps {
 
   private final Graph graph;
   private final Positions positions;
+  private final RecurrentLayers layers;
 
   DslOps(Graph graph, Positions positions) {
     this.graph = graph;
     this.positions = positions;
+    this.layers = new RecurrentLayers(positions);
   }
 
   private static Set<String> publicNames(Class<?> c, boolean isStatic) {
@@ -87,6 +89,8 @@ final class DslOps {
       return c.result(graph.at(c.pos()).binary(op, a, b));
     }
     if ((op = REDUCTIONS.get(name)) != null) return reduce(c, op);
+    RecurrentLayers.Kind layer = RecurrentLayers.Kind.named(name);
+    if (layer != null) return recurrent(c, layer);
     switch (name) {
       case "pow" -> {
         c.arity(2, 2);
@@ -200,6 +204,21 @@ final class DslOps {
     }
     if (c.size() == 3) keepDims = c.bool(2);
     return c.result(graph.at(c.pos()).reduce(op, x, axes, keepDims));
+  }
+
+  /**
+   * {@code rnn(xs, h0, w, u, b)}, {@code gru(xs, h0, w, u, b)}, {@code lstm(xs, h0, c0, w, u, b[,
+   * forgetBias])}: see {@link RecurrentLayers}.
+   */
+  private Value recurrent(Call c, RecurrentLayers.Kind kind) {
+    int tensors = 4 + kind.states;
+    c.arity(tensors, kind == RecurrentLayers.Kind.LSTM ? tensors + 1 : tensors);
+    List<RecurrentLayers.Operand> operands = new ArrayList<>();
+    for (int i = 0; i < tensors; i++) operands.add(new RecurrentLayers.Operand(c.tensor(i), c.args.get(i).tree()));
+    double forgetBias = c.size() > tensors ? c.real(tensors) : kind == RecurrentLayers.Kind.LSTM ? 1 : 0;
+    int s = kind.states;
+    return layers.expand(kind, graph, c.call, operands.get(0), operands.subList(1, 1 + s), operands.get(1 + s),
+        operands.get(2 + s), operands.get(3 + s), forgetBias);
   }
 
   private Value split(Call c, Node x, int parts, int axis) {

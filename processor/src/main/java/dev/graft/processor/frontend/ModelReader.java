@@ -201,9 +201,9 @@ public final class ModelReader {
     if (loss && m.getAnnotation(Output.class) != null) {
       report(Message.BAD_MODEL, tree, name + " is both @Output and @Loss; declare a separate method for each");
     }
-    if (!isTensor(m.getReturnType())) {
+    if (!isTensor(m.getReturnType()) && !isTensorArray(m.getReturnType())) {
       report(Message.BAD_MODEL, tree.getReturnType() == null ? tree : tree.getReturnType(), "entry method " + name
-          + " must return Tensor, not " + m.getReturnType());
+          + " must return Tensor (or Tensor[] for several results), not " + m.getReturnType());
     }
     List<InputDecl> inputs = new ArrayList<>();
     Map<String, Value> arguments = new HashMap<>();
@@ -235,11 +235,16 @@ public final class ModelReader {
     }
     if (problems.size() > before) return;
     BodyReader.Returned returned = body.run(m, arguments);
-    if (!(returned.value() instanceof TensorValue result)) {
+    List<Node> results;
+    if (returned.value() instanceof TensorValue result) {
+      results = List.of(result.node());
+    } else if (returned.value() instanceof Value.Tensors several && !several.parts().isEmpty()) {
+      results = several.parts();
+    } else {
       throw new GraftException(Message.UNSUPPORTED, positions.of(returned.expression()), name + " must return a"
-          + " tensor, got " + Value.describe(returned.value()));
+          + " tensor or a non-empty Tensor[], got " + Value.describe(returned.value()));
     }
-    Node node = result.node();
+    Node node = results.get(0);
     if (loss && !node.shape().isScalar()) {
       throw new GraftException(Message.LOSS_NOT_SCALAR, positions.of(returned.expression()), "@Loss " + name
           + " returns a tensor of shape " + node.shape() + "; a loss must be a scalar (reduce it with reduceMean or"
@@ -249,7 +254,8 @@ public final class ModelReader {
       throw new GraftException(Message.DTYPE, positions.of(returned.expression()), "@Loss " + name
           + " returns an int32 tensor; a loss must be float32");
     }
-    entries.add(new Entry(name, loss ? EntryKind.LOSS : EntryKind.OUTPUT, inputs, node, List.of(), positions.of(tree)));
+    entries.add(new Entry(name, loss ? EntryKind.LOSS : EntryKind.OUTPUT, inputs, node, results.subList(1, results.size()),
+        List.of(), positions.of(tree)));
   }
 
   /** Parses an annotation's shape, reporting a problem at its {@code shape = "..."} value. */
@@ -290,6 +296,11 @@ public final class ModelReader {
   private static boolean isTensor(TypeMirror t) {
     String s = t.toString();
     return s.equals(TENSOR) || s.equals("Tensor");
+  }
+
+  private static boolean isTensorArray(TypeMirror t) {
+    String s = t.toString();
+    return s.equals(TENSOR + "[]") || s.equals("Tensor[]");
   }
 
   // ---- names

@@ -32,7 +32,7 @@ public record ModelGraph(String packageName, String modelName, Graph graph, List
     for (VariableDecl v : variables) addSymbols(v.shape(), out);
     for (Entry e : entries) {
       for (InputDecl in : e.inputs()) addSymbols(in.shape(), out);
-      addSymbols(e.result().shape(), out);
+      for (Node r : e.results()) addSymbols(r.shape(), out);
     }
     return out;
   }
@@ -66,26 +66,46 @@ public record ModelGraph(String packageName, String modelName, Graph graph, List
   /**
    * An entry point.
    *
-   * @param result the value the method returns
+   * @param result the value the method returns (the first element when it returns {@code Tensor[]})
+   * @param extraResults the other elements of a returned {@code Tensor[]}: values computed in
+   *     the same pass (a recurrent network's final state next to its loss), never differentiated
    * @param gradients for a LOSS after autodiff: d(result)/d(variable) for each trainable
    *     variable in declaration order (same shape as the variable); empty before autodiff and
    *     for OUTPUT entries
    */
-  public record Entry(String name, EntryKind kind, List<InputDecl> inputs, Node result, List<Node> gradients,
-      SourcePos position) {
+  public record Entry(String name, EntryKind kind, List<InputDecl> inputs, Node result, List<Node> extraResults,
+      List<Node> gradients, SourcePos position) {
     public Entry {
       inputs = List.copyOf(inputs);
+      extraResults = List.copyOf(extraResults);
       gradients = List.copyOf(gradients);
     }
 
-    public Entry withResult(Node newResult, List<Node> newGradients) {
-      return new Entry(name, kind, inputs, newResult, newGradients, position);
+    /** An entry with one result. */
+    public Entry(String name, EntryKind kind, List<InputDecl> inputs, Node result, List<Node> gradients, SourcePos position) {
+      this(name, kind, inputs, result, List.of(), gradients, position);
     }
 
-    /** The result, then the gradients: every node this entry must compute. */
-    public List<Node> roots() {
+    /** The same entry with other gradients (and its results as they are). */
+    public Entry withResult(Node newResult, List<Node> newGradients) {
+      return withResults(newResult, extraResults, newGradients);
+    }
+
+    public Entry withResults(Node newResult, List<Node> newExtraResults, List<Node> newGradients) {
+      return new Entry(name, kind, inputs, newResult, newExtraResults, newGradients, position);
+    }
+
+    /** The result, then the extra results: what the caller receives. */
+    public List<Node> results() {
       List<Node> r = new ArrayList<>();
       r.add(result);
+      r.addAll(extraResults);
+      return r;
+    }
+
+    /** The results, then the gradients: every node this entry must compute. */
+    public List<Node> roots() {
+      List<Node> r = results();
       r.addAll(gradients);
       return r;
     }

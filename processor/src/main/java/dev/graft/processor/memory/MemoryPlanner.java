@@ -45,19 +45,20 @@ public final class MemoryPlanner {
 
     // The caller's arrays: a computed root is written in place, first claim wins.
     List<Node> roots = schedule.roots();
+    int results = schedule.entry() == null ? 1 : schedule.entry().results().size();
     Map<Node, Storage> homes = new LinkedHashMap<>();
     List<Integer> unclaimed = new ArrayList<>();
     for (int i = 0; i < roots.size(); i++) {
       Node r = roots.get(i);
-      if (callerArrays && computed.containsKey(r) && !homes.containsKey(r)) homes.put(r, role(i));
+      if (callerArrays && computed.containsKey(r) && !homes.containsKey(r)) homes.put(r, role(i, results));
       else unclaimed.add(i);
     }
     List<MemoryPlan.Copy> copies = new ArrayList<>();
     for (int i : unclaimed) {
       Node r = roots.get(i);
       Node base = aliasBase(r);
-      if (callerArrays && base != r && computed.containsKey(base) && !homes.containsKey(base)) homes.put(base, role(i));
-      else copies.add(new MemoryPlan.Copy(r, role(i)));
+      if (callerArrays && base != r && computed.containsKey(base) && !homes.containsKey(base)) homes.put(base, role(i, results));
+      else copies.add(new MemoryPlan.Copy(r, role(i, results)));
     }
 
     // Last use of each stored value (aliases resolved), in kernel indices; copies run at the end.
@@ -139,7 +140,8 @@ public final class MemoryPlanner {
     return n;
   }
 
-  private static Storage role(int rootIndex) {
-    return rootIndex == 0 ? new Storage.Output() : new Storage.Gradient(rootIndex - 1);
+  /** The caller's array of root {@code rootIndex}: the results come first, then the gradients. */
+  private static Storage role(int rootIndex, int results) {
+    return rootIndex < results ? new Storage.Output(rootIndex) : new Storage.Gradient(rootIndex - results);
   }
 }

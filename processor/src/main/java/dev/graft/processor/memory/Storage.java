@@ -13,8 +13,8 @@ public sealed interface Storage {
   /** A constant held in a static field of the generated class. */
   record Constant(Node node) implements Storage {}
 
-  /** The caller's result array. */
-  record Output() implements Storage {}
+  /** The caller's array for result {@code index} (0: the entry's result, then its extra results). */
+  record Output(int index) implements Storage {}
 
   /** The caller's gradient array for the {@code index}-th trainable variable. */
   record Gradient(int index) implements Storage {}

@@ -61,9 +61,10 @@ public final class Rewriter {
     boolean changed = false;
     for (ModelGraph.Entry e : model.entries()) {
       Node result = memo.get(e.result());
+      List<Node> extras = e.extraResults().stream().map(memo::get).toList();
       List<Node> gradients = e.gradients().stream().map(memo::get).toList();
-      changed |= result != e.result() || !gradients.equals(e.gradients());
-      entries.add(e.withResult(result, gradients));
+      changed |= result != e.result() || !extras.equals(e.extraResults()) || !gradients.equals(e.gradients());
+      entries.add(e.withResults(result, extras, gradients));
     }
     return changed ? model.withEntries(entries) : model;
   }

@@ -30,7 +30,7 @@ public final class Scheduler {
   }
 
   public EntrySchedule schedule(ModelGraph.Entry entry, boolean withGradients) {
-    return schedule(entry, withGradients, withGradients ? entry.roots() : List.of(entry.result()));
+    return schedule(entry, withGradients, withGradients ? entry.roots() : entry.results());
   }
 
   /**

@@ -38,7 +38,7 @@ class MemoryPlannerTest {
     MemoryPlan p = plan(h);
     assertEquals(2, p.floatSlots().size());
     assertEquals(List.of(X.size()), p.floatSlots().get(0));
-    assertEquals(new Storage.Output(), p.of(h));
+    assertEquals(new Storage.Output(0), p.of(h));
     assertTrue(p.copies().isEmpty());
     assertEquals(p.of(first), p.of(h.input(0))); // slots alternate
     assertNotEquals(p.of(h.input(0)), p.of(h.input(0).input(0)));
@@ -51,7 +51,7 @@ class MemoryPlannerTest {
     Node s = g.softmax(x);
     Node r = g.reshape(s, Shape.of(Dim.of(3), Dim.symbol("batch")));
     MemoryPlan p = plan(r);
-    assertEquals(new Storage.Output(), p.of(s));
+    assertEquals(new Storage.Output(0), p.of(s));
     assertTrue(p.copies().isEmpty());
     assertEquals(0, p.floatSlots().size());
   }
@@ -61,7 +61,7 @@ class MemoryPlannerTest {
     Graph g = new Graph();
     Node x = g.input("x", 0, X, DType.FLOAT32);
     MemoryPlan p = plan(x);
-    assertEquals(List.of(new MemoryPlan.Copy(x, new Storage.Output())), p.copies());
+    assertEquals(List.of(new MemoryPlan.Copy(x, new Storage.Output(0))), p.copies());
   }
 
   @Test

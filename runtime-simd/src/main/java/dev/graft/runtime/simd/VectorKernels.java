@@ -1,6 +1,7 @@
 package dev.graft.runtime.simd;
 
 import dev.graft.runtime.kernel.Kernels;
+import dev.graft.runtime.kernel.PreparedMatrix;
 import dev.graft.runtime.kernel.ScalarKernels;
 import dev.graft.runtime.kernel.ThreadPool;
 import java.util.Objects;
@@ -118,27 +119,84 @@ public final class VectorKernels implements Kernels {
       return;
     }
     int panels = (n + NR - 1) / NR;
-    int nPad = (panels - 1) * NR + panelWidth(n, panels - 1);
+    int nPad = nPad(n);
     float[] pb = buffer(packedB, k * nPad);
-    int threads = pool.threads();
-    int groups = (m + MR - 1) / MR;
-    if (threads == 1 || work < PARALLEL_GEMM) {
+    boolean parallel = pool.threads() > 1 && work >= PARALLEL_GEMM;
+    if (parallel && (long) k * n >= PARALLEL_PACK) {
+      GemmTask task = gemmTasks.get();
+      task.set(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, pb, nPad, c, cOffset,
+          accumulate, (m + MR - 1) / MR, panels);
+      try {
+        task.mode = GemmTask.PACK;
+        task.tasks = Math.min(pool.threads(), panels);
+        pool.parallelFor(task.tasks, task);
+      } finally {
+        task.clear();
+      }
+    } else {
       packB(transposeB, n, k, b, bOffset, pb, nPad, 0, panels);
+    }
+    multiplyPacked(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate);
+  }
+
+  /** Packs op(B) into panels once (on the caller's thread); {@link #gemm(boolean, int, float[], int, PreparedMatrix, float[], int, boolean)} then skips packing. */
+  @Override
+  public PreparedMatrix prepareB(boolean transposeB, int n, int k, float[] b, int bOffset, PreparedMatrix reuse) {
+    PreparedMatrix p = (reuse != null ? reuse : new PreparedMatrix()).of(transposeB, n, k, b, bOffset);
+    ScalarKernels.checkGemmArgs(0, n, k, b, 0, b, bOffset, b, 0);
+    int nPad = nPad(n);
+    if (p.data == null || p.data.length < k * nPad) {
+      p.data = new float[k * nPad];
+    }
+    p.stride = nPad;
+    packB(transposeB, n, k, b, bOffset, p.data, nPad, 0, (n + NR - 1) / NR);
+    return p;
+  }
+
+  @Override
+  public void gemm(boolean transposeA, int m, float[] a, int aOffset, PreparedMatrix b, float[] c,
+      int cOffset, boolean accumulate) {
+    int n = b.n();
+    int k = b.k();
+    ScalarKernels.checkGemmArgs(m, n, k, a, aOffset, b.source(), b.sourceOffset(), c, cOffset);
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      if (!accumulate) {
+        java.util.Arrays.fill(c, cOffset, cOffset + m * n, 0f);
+      }
+      return;
+    }
+    if (m < MR || (long) m * n * k < SMALL_GEMM) {
+      gemmDirect(transposeA, b.transposed(), m, n, k, a, aOffset, b.source(), b.sourceOffset(), c,
+          cOffset, accumulate, transposeA && b.transposed() ? buffer(rowBuffer, k) : null);
+      return;
+    }
+    multiplyPacked(transposeA, m, n, k, a, aOffset, b.data, b.stride, c, cOffset, accumulate);
+  }
+
+  /** The padded width of n columns packed into panels. */
+  private static int nPad(int n) {
+    int panels = (n + NR - 1) / NR;
+    return (panels - 1) * NR + panelWidth(n, panels - 1);
+  }
+
+  /** C (+)= op(A) · packed B: row groups, or column panels when there are few rows, on the pool when large. */
+  private void multiplyPacked(boolean transposeA, int m, int n, int k, float[] a, int aOffset,
+      float[] pb, int nPad, float[] c, int cOffset, boolean accumulate) {
+    int panels = (n + NR - 1) / NR;
+    int groups = (m + MR - 1) / MR;
+    int threads = pool.threads();
+    if (threads == 1 || (long) m * n * k < PARALLEL_GEMM) {
       gemmRange(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate, 0, groups, 0,
           panels);
       return;
     }
     GemmTask task = gemmTasks.get();
-    task.set(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, pb, nPad, c, cOffset,
-        accumulate, groups, panels);
+    task.set(transposeA, false, m, n, k, a, aOffset, null, 0, pb, nPad, c, cOffset, accumulate,
+        groups, panels);
     try {
-      if ((long) k * n >= PARALLEL_PACK) {
-        task.mode = GemmTask.PACK;
-        task.tasks = Math.min(threads, panels);
-        pool.parallelFor(task.tasks, task);
-      } else {
-        packB(transposeB, n, k, b, bOffset, pb, nPad, 0, panels);
-      }
       if (groups >= 2 * threads || panels < 2 * threads) {
         // Rows split evenly into whole micro-tile groups, a few tasks per thread so that a
         // thread slowed by other load on the machine does not hold up the others.

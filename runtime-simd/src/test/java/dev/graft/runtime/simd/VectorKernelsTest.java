@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.runtime.kernel.KernelProvider;
 import dev.graft.runtime.kernel.Kernels;
+import dev.graft.runtime.kernel.PreparedMatrix;
 import dev.graft.runtime.kernel.ScalarKernels;
 import dev.graft.runtime.kernel.ThreadPool;
 import java.util.ArrayList;
@@ -101,6 +102,34 @@ class VectorKernelsTest {
         simd.gemm(ta, tb, m, n, k, a, ao, b, bo, actual, co, acc);
         assertClose(expected, actual, 1e-5 * Math.max(4, k),
             "ta=" + ta + " tb=" + tb + " acc=" + acc + (simd == SIMD2 ? " 2 threads" : ""));
+      }
+    }
+  }
+
+  /**
+   * A prepared B gives the products of the plain GEMM, in every library, and a prepared matrix
+   * reused for another B of another size is refilled (the generated loops reuse one per weight).
+   */
+  @ParameterizedTest(name = "layout={0} m={1} n={2} k={3}")
+  @MethodSource("gemmCases")
+  void preparedGemmAgreesWithPlainGemm(int layout, int m, int n, int k) {
+    boolean ta = (layout & 1) != 0;
+    boolean tb = (layout & 2) != 0;
+    SplittableRandom rnd = new SplittableRandom(17L * m + 5L * n + k + layout);
+    float[] a = random(rnd, 2 + m * k, 1);
+    float[] b = random(rnd, 3 + k * n, 1);
+    float[] other = random(rnd, 9, 1);
+    float[] c0 = random(rnd, 5 + m * n, 1);
+    for (Kernels kernels : new Kernels[] {SCALAR, SIMD1, SIMD2}) {
+      PreparedMatrix stale = kernels.prepareB(false, 3, 3, other, 0, null);
+      PreparedMatrix prepared = kernels.prepareB(tb, n, k, b, 3, stale);
+      for (boolean acc : new boolean[] {false, true}) {
+        float[] expected = c0.clone();
+        kernels.gemm(ta, tb, m, n, k, a, 2, b, 3, expected, 5, acc);
+        float[] actual = c0.clone();
+        kernels.gemm(ta, m, a, 2, prepared, actual, 5, acc);
+        assertClose(expected, actual, 1e-6 * Math.max(4, k), kernels.description() + " ta=" + ta + " tb=" + tb
+            + " acc=" + acc);
       }
     }
   }

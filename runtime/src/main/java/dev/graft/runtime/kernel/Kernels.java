@@ -20,6 +20,17 @@ public interface Kernels {
   void gemm(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a, int aOffset,
       float[] b, int bOffset, float[] c, int cOffset, boolean accumulate);
 
+  /**
+   * Prepares op(B) (k×n, B stored as in {@link #gemm}) for several products with it; refills
+   * {@code reuse} (an earlier result of this library, or null) rather than allocating when it
+   * can. The result reflects B's values now: prepare again after B changes.
+   */
+  PreparedMatrix prepareB(boolean transposeB, int n, int k, float[] b, int bOffset, PreparedMatrix reuse);
+
+  /** {@link #gemm} with a B prepared by {@link #prepareB}: op(A) is m×k, C is m×n. */
+  void gemm(boolean transposeA, int m, float[] a, int aOffset, PreparedMatrix b, float[] c, int cOffset,
+      boolean accumulate);
+
   /** {@code y[r, :] = softmax(x[r, :])} over rows of {@code cols} elements; y may be x. */
   void softmaxRows(float[] x, float[] y, int rows, int cols);
 

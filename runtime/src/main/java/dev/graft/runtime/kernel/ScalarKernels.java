@@ -80,6 +80,18 @@ public final class ScalarKernels implements Kernels {
     }
   }
 
+  /** Keeps a reference: the scalar GEMM packs B's rows per call, which costs little next to its loops. */
+  @Override
+  public PreparedMatrix prepareB(boolean transposeB, int n, int k, float[] b, int bOffset, PreparedMatrix reuse) {
+    return (reuse != null ? reuse : new PreparedMatrix()).of(transposeB, n, k, b, bOffset);
+  }
+
+  @Override
+  public void gemm(boolean transposeA, int m, float[] a, int aOffset, PreparedMatrix b, float[] c, int cOffset,
+      boolean accumulate) {
+    gemm(transposeA, b.transposed(), m, b.n(), b.k(), a, aOffset, b.source(), b.sourceOffset(), c, cOffset, accumulate);
+  }
+
   /**
    * The row blocks of one parallel GEMM: a body for {@link ThreadPool#parallelFor} that the
    * calling thread reuses from call to call, so that a parallel GEMM allocates no lambda. The
