@@ -85,6 +85,14 @@ public final class Session implements AutoCloseable {
   private final String[] boundBy;
   /** Per entry: its input arrays in order, as the executor takes them; cleared after each call. */
   private final Object[][] callData;
+  /**
+   * Per entry with extra outputs ({@code Tensor[]} methods): their encoded shapes, the reused
+   * {@code Object[]} of output arrays handed to the executor, and the session's own arrays for
+   * the extra outputs of calls that do not return them (grown as needed); null for the others.
+   */
+  private final int[][][] extraShapes;
+  private final Object[][] outputArrays;
+  private final Object[][] extraScratch;
   /** Per entry: its feeds in order, for calls by name; cleared after each call. */
   private final NDArray[][] callInputs;
   /** The result of {@link #eval}. */
@@ -135,6 +143,21 @@ public final class Session implements AutoCloseable {
         inputShapes[e][i] = encode(input.shape(), "input '" + input.name() + "' of '" + entry.name() + "'");
       }
       outputShapes[e] = encode(entry.output().shape(), "output of '" + entry.name() + "'");
+    }
+    extraShapes = new int[entries.size()][][];
+    outputArrays = new Object[entries.size()][];
+    extraScratch = new Object[entries.size()][];
+    for (int e = 0; e < entries.size(); e++) {
+      List<TensorSpec> extras = entries.get(e).extraOutputs();
+      if (extras.isEmpty()) {
+        continue;
+      }
+      extraShapes[e] = new int[extras.size()][];
+      for (int j = 0; j < extras.size(); j++) {
+        extraShapes[e][j] = encode(extras.get(j).shape(), "output '" + extras.get(j).name() + "'");
+      }
+      outputArrays[e] = new Object[extras.size() + 1];
+      extraScratch[e] = new Object[extras.size()];
     }
     callDims = new int[symbols.size()];
     boundBy = new String[symbols.size()];
@@ -371,6 +394,77 @@ public final class Session implements AutoCloseable {
     } finally {
       clearInputsInOrder(e);
     }
+  }
+
+  /**
+   * Runs an entry whose method returns {@code Tensor[]} and returns all its results, in new
+   * arrays (for an entry with one result, that one). {@link #run} returns the first alone.
+   */
+  public synchronized NDArray[] runAll(String entry, Feeds feeds) {
+    ensureOpen();
+    int e = entryIndex(entry);
+    try {
+      return runAll(e, inputsInOrder(e, feeds));
+    } finally {
+      clearInputsInOrder(e);
+    }
+  }
+
+  /** {@link #runAll(String, Feeds)} by entry number, with the inputs in declaration order. */
+  public synchronized NDArray[] runAll(int entry, NDArray... inputs) {
+    ensureReady(entry);
+    int[] dims = bind(entry, inputs);
+    NDArray[] out = newOutputs(entry, dims);
+    Object[] extras = new Object[out.length - 1];
+    for (int j = 1; j < out.length; j++) {
+      extras[j - 1] = out[j].data();
+    }
+    execute(entry, inputs, dims, out[0].data(), extras, null);
+    return out;
+  }
+
+  /**
+   * Arrays for every result of entry {@code entry} under {@code dims}, the first result first;
+   * a trainer reuses them for the extra results of its steps.
+   */
+  NDArray[] newOutputs(int entry, int[] dims) {
+    List<TensorSpec> specs = spec.entries().get(entry).outputs();
+    NDArray[] out = new NDArray[specs.size()];
+    for (int j = 0; j < out.length; j++) {
+      int[] shape = j == 0 ? outputShape(entry, dims) : concrete(extraShapes[entry][j - 1], dims, specs.get(j));
+      out[j] = specs.get(j).dtype() == DType.INT32 ? NDArray.wrap(new int[NDArray.sizeOf(shape)], shape)
+          : NDArray.wrap(new float[NDArray.sizeOf(shape)], shape);
+    }
+    return out;
+  }
+
+  /** Whether {@code arrays} (from {@link #newOutputs}) have the extra results' shapes under {@code dims}. */
+  boolean fitsExtraOutputs(int entry, int[] dims, NDArray[] arrays) {
+    for (int j = 1; j < arrays.length; j++) {
+      int[] encoded = extraShapes[entry][j - 1];
+      if (arrays[j].rank() != encoded.length) {
+        return false;
+      }
+      for (int d = 0; d < encoded.length; d++) {
+        if (arrays[j].dim(d) != dimValue(encoded[d], dims)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private int[] concrete(int[] encoded, int[] dims, TensorSpec what) {
+    int[] shape = new int[encoded.length];
+    for (int d = 0; d < shape.length; d++) {
+      int s = unboundSymbol(encoded[d], dims);
+      if (s >= 0) {
+        throw new IllegalStateException("result '" + what.name() + "' has shape " + what.shape()
+            + ", but neither the session Dims nor the inputs bind '" + spec.symbols().get(s) + "'");
+      }
+      shape[d] = dimValue(encoded[d], dims);
+    }
+    return shape;
   }
 
   /**
@@ -780,15 +874,53 @@ public final class Session implements AutoCloseable {
    * input data, which is cleared afterwards so that the session keeps no caller array alive.
    */
   void execute(int entry, NDArray[] inputs, int[] dims, Object output, float[][] gradients) {
+    execute(entry, inputs, dims, output, null, gradients);
+  }
+
+  /**
+   * {@link #execute(int, NDArray[], int[], Object, float[][])} for an entry that may have extra
+   * results: their arrays are {@code extras} when the caller wants them, else the session's
+   * scratch arrays.
+   */
+  void execute(int entry, NDArray[] inputs, int[] dims, Object output, Object[] extras, float[][] gradients) {
     Object[] data = callData[entry];
     for (int i = 0; i < inputs.length; i++) {
       data[i] = inputs[i].data();
     }
+    Object[] outputs = outputArrays[entry];
     try {
-      executor.run(entry, dims, data, variables, output, gradients);
+      if (outputs == null) {
+        executor.run(entry, dims, data, variables, output, gradients);
+        return;
+      }
+      outputs[0] = output;
+      for (int j = 1; j < outputs.length; j++) {
+        outputs[j] = extras != null ? extras[j - 1] : scratch(entry, j - 1, dims);
+      }
+      executor.run(entry, dims, data, variables, outputs, gradients);
     } finally {
       Arrays.fill(data, null);
+      if (outputs != null) {
+        Arrays.fill(outputs, null);
+      }
     }
+  }
+
+  /** The session's array for extra result {@code j} of {@code entry}, large enough under {@code dims}. */
+  private Object scratch(int entry, int j, int[] dims) {
+    int[] encoded = extraShapes[entry][j];
+    long size = 1;
+    for (int d : encoded) {
+      size *= dimValue(d, dims);
+    }
+    boolean ints = spec.entries().get(entry).extraOutputs().get(j).dtype() == DType.INT32;
+    Object a = extraScratch[entry][j];
+    int length = a == null ? -1 : ints ? ((int[]) a).length : ((float[]) a).length;
+    if (length < size) {
+      a = ints ? new int[Math.toIntExact(size)] : new float[Math.toIntExact(size)];
+      extraScratch[entry][j] = a;
+    }
+    return a;
   }
 
   private String describeInputs(int entry) {

@@ -18,6 +18,9 @@ public final class Trainer {
   private final List<String> trainableNames;
   private final float[][] gradients;
   private final float[] loss = new float[1];
+  /** For a loss method returning {@code Tensor[]}: its results of the last step (reused), else null. */
+  private NDArray[] outputs;
+  private Object[] extraData;
   private long steps;
   private float clipNorm = Float.POSITIVE_INFINITY;
   private float lastGlobalNorm = Float.NaN;
@@ -57,7 +60,18 @@ public final class Trainer {
     synchronized (session) {
       session.ensureReady(entry);
       int[] dims = session.bind(entry, inputs);
-      session.execute(entry, inputs, dims, loss, gradients);
+      if (session.spec().entries().get(entry).extraOutputs().isEmpty()) {
+        session.execute(entry, inputs, dims, loss, gradients);
+      } else {
+        if (outputs == null || !session.fitsExtraOutputs(entry, dims, outputs)) {
+          outputs = session.newOutputs(entry, dims);
+          extraData = new Object[outputs.length - 1];
+          for (int j = 1; j < outputs.length; j++) {
+            extraData[j - 1] = outputs[j].data();
+          }
+        }
+        session.execute(entry, inputs, dims, loss, extraData, gradients);
+      }
       String lossName = session.spec().entries().get(entry).name();
       if (!Float.isFinite(loss[0])) {
         throw new ArithmeticException("loss '" + lossName + "' is " + loss[0] + " at step " + steps
@@ -113,6 +127,29 @@ public final class Trainer {
   public float lastGlobalNorm() {
     synchronized (session) {
       return lastGlobalNorm;
+    }
+  }
+
+  /**
+   * Result {@code index} of the last step of a loss method that returns {@code Tensor[]} (1 for
+   * the element after the loss, and so on): what the step computed beside the loss, such as a
+   * recurrent network's final state for the next batch. The array is the trainer's and is
+   * overwritten by the next step; copy it to keep it.
+   *
+   * @throws IllegalStateException before the first step
+   * @throws IndexOutOfBoundsException unless 1 ≤ index < the number of results
+   */
+  public NDArray output(int index) {
+    synchronized (session) {
+      int extras = session.spec().entries().get(entry).extraOutputs().size();
+      if (index < 1 || index > extras) {
+        throw new IndexOutOfBoundsException("loss '" + session.spec().entries().get(entry).name() + "' has " + extras
+            + " results beside the loss (1 to " + extras + "), not " + index);
+      }
+      if (outputs == null) {
+        throw new IllegalStateException("no step has run yet");
+      }
+      return outputs[index];
     }
   }
 

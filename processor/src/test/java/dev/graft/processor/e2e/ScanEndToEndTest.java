@@ -52,6 +52,15 @@ class ScanEndToEndTest {
         @Loss Tensor cost(@Input(shape = "time, batch, 3") Tensor xs, @Input(shape = "batch, 4") Tensor h0) {
           return reduceSum(square(states(xs, h0))).add(reduceSum(last(xs, h0)));
         }
+
+        @Output Tensor[] statesAndLast(@Input(shape = "time, batch, 3") Tensor xs, @Input(shape = "batch, 4") Tensor h0) {
+          Tensor[] r = scan(this::cell, xs, h0);
+          return new Tensor[] {r[0], r[1]};
+        }
+
+        @Loss Tensor[] costAndLast(@Input(shape = "time, batch, 3") Tensor xs, @Input(shape = "batch, 4") Tensor h0) {
+          return new Tensor[] {cost(xs, h0), last(xs, h0)};
+        }
       }
       """;
 
@@ -288,6 +297,44 @@ class ScanEndToEndTest {
         double[][] o = rnn(m, time, batch);
         return Arrays.stream(o[0]).map(x -> x * x).sum() + Arrays.stream(o[1]).sum();
       });
+    }
+  }
+
+  /**
+   * Entries returning {@code Tensor[]}: every result from one pass, equal to the single-result
+   * entries; a loss's extra result (the final state, for the next batch) comes from the trainer's
+   * step, computed before the update, and does not change the gradients.
+   */
+  @Test
+  void entriesWithSeveralResults() {
+    int time = 4;
+    int batch = 2;
+    Random r = new Random(3);
+    Map<String, double[]> v = new LinkedHashMap<>();
+    v.put("xs", random(r, time * batch * 3, 1));
+    v.put("h0", random(r, batch * 4, 1));
+    Feeds feeds = Feeds.of("xs", array(v.get("xs"), time, batch, 3), "h0", array(v.get("h0"), batch, 4));
+    try (Session a = Session.open(compiled().instantiate("scan.Rnn"), Device.cpu(1), Dims.none());
+        Session b = Session.open(compiled().instantiate("scan.Rnn"), Device.cpu(1), Dims.none())) {
+      a.initialize(9);
+      b.initialize(9);
+      NDArray[] both = a.runAll("statesAndLast", feeds);
+      assertEquals(2, both.length);
+      assertArrayEquals(a.run("states", feeds).toFloatArray(), both[0].toFloatArray());
+      assertArrayEquals(new int[] {batch, 4}, both[1].shape());
+      assertArrayEquals(a.run("last", feeds).toFloatArray(), both[1].toFloatArray());
+      assertArrayEquals(both[0].toFloatArray(), a.run("statesAndLast", feeds).toFloatArray(), "run gives the first result");
+
+      float[] lastBefore = a.run("last", feeds).toFloatArray();
+      var withState = a.trainer("costAndLast", Optimizers.sgd(0.1f));
+      float loss = withState.step(feeds);
+      float plainLoss = b.trainer("cost", Optimizers.sgd(0.1f)).step(feeds);
+      assertEquals(plainLoss, loss, 1e-6f * Math.abs(plainLoss));
+      assertArrayEquals(lastBefore, withState.output(1).toFloatArray(), "the state computed with the loss, before the update");
+      for (String name : List.of("wx", "wh", "b")) {
+        assertArrayEquals(b.variable(name).toFloatArray(), a.variable(name).toFloatArray(), 1e-6f, "same update of " + name);
+      }
+      org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> withState.output(2));
     }
   }
 
