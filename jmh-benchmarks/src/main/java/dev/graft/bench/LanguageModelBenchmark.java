@@ -1,10 +1,9 @@
 package dev.graft.bench;
 
-import dev.graft.runtime.Device;
-import dev.graft.runtime.Dims;
+import dev.graft.examples.lm.Cell;
+import dev.graft.examples.lm.LanguageModel;
 import dev.graft.runtime.NDArray;
 import dev.graft.runtime.Optimizers;
-import dev.graft.runtime.Session;
 import dev.graft.runtime.Trainer;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -20,11 +19,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The PTB small configuration ({@link PtbLstm} with vocab 10000, hidden 200): one training step
- * on a batch of 20 sequences of 20 words (400 words: words per second = 400 / the step time),
- * as the PTB tutorial trains it (SGD, gradients clipped to global norm 5, the final state carried
- * to the next batch by running {@code finalState}); and one generation step at batch 1 (the
- * next-word logits and the next state for one word).
+ * The PTB small configuration of the language model {@code ./graft train} trains (the examples'
+ * two-layer LSTM at vocab 10000, hidden 200): one training step on a batch of 20 sequences of 20
+ * words (400 words: words per second = 400 / the step time) as the PTB tutorial trains it (SGD,
+ * gradients clipped to global norm 5, no dropout, the final state computed in the same pass for
+ * the next batch); and one generation step at batch 1 (the next-word logits and the next state
+ * for one word).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,11 +38,9 @@ public class LanguageModelBenchmark {
   @Param({"1", "2"})
   int threads;
 
-  private Session session;
+  private LanguageModel model;
   private Trainer trainer;
-  private NDArray ids;
-  private NDArray targets;
-  private NDArray state;
+  private NDArray[] trainInputs;
   private NDArray word;
   private NDArray wordState;
 
@@ -55,39 +53,31 @@ public class LanguageModelBenchmark {
     int[] y = new int[STEPS * BATCH];
     System.arraycopy(stream, 0, x, 0, x.length);
     System.arraycopy(stream, BATCH, y, 0, y.length);
-    ids = NDArray.ofInts(x, STEPS, BATCH);
-    targets = NDArray.ofInts(y, STEPS, BATCH);
-    state = NDArray.of(new float[4 * BATCH * HIDDEN], 4, BATCH, HIDDEN);
+    model = LanguageModel.open(Cell.LSTM, 2, VOCAB, HIDDEN, threads);
+    model.initialize(42, 0.1f);
+    trainer = model.trainer(Optimizers.sgd(1f)).clipGlobalNorm(5);
+    NDArray ones = model.ones(STEPS, BATCH);
+    trainInputs = new NDArray[] {NDArray.ofInts(x, STEPS, BATCH), NDArray.ofInts(y, STEPS, BATCH), model.zeroState(BATCH),
+        ones, ones, ones};
     word = NDArray.ofInts(new int[] {17}, 1, 1);
-    wordState = NDArray.of(new float[4 * HIDDEN], 4, 1, HIDDEN);
-    session = Session.open(PtbLstm.class, Device.cpu(threads), Dims.of("vocab", VOCAB, "hidden", HIDDEN));
-    session.initialize(42);
-    trainer = session.trainer("cost", Optimizers.sgd(1f)).clipGlobalNorm(5);
+    wordState = model.zeroState(1);
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    session.close();
+    model.close();
   }
 
-  /** Forward, BPTT, clipping and the SGD update for 400 words; returns the loss. */
+  /** Forward, BPTT, clipping and the SGD update for 400 words, with the next state; returns the loss. */
   @Benchmark
   public float trainStep() {
-    return trainer.step(ids, targets, state);
+    return trainer.step(trainInputs);
   }
 
-  /** A training step as truncated BPTT runs it: the step, then the state for the next batch. */
-  @Benchmark
-  public NDArray trainStepCarryingState() {
-    trainer.step(ids, targets, state);
-    return session.run(1, ids, state);
-  }
-
-  /** One generated word at batch 1: the next-word logits and the next state. */
+  /** One generated word at batch 1: the next-word logits and the next state, in one pass. */
   @Benchmark
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
-  public NDArray generationStep() {
-    session.run(1, word, wordState);
-    return session.run(2, word, wordState);
+  public NDArray[] generationStep() {
+    return model.next(word, wordState);
   }
 }

@@ -16,7 +16,6 @@ import java.util.Set;
  */
 public final class Generation {
   private final LanguageModel model;
-  private final NDArray ones1;
   private NDArray state;
   private float[] logits;
 
@@ -24,7 +23,6 @@ public final class Generation {
   public Generation(LanguageModel model, int[] prompt) {
     if (prompt.length == 0) throw new IllegalArgumentException("the prompt has no tokens");
     this.model = model;
-    this.ones1 = model.ones(1, 1);
     this.state = model.zeroState(1);
     feed(prompt);
   }
@@ -32,9 +30,9 @@ public final class Generation {
   /** Runs {@code ids} through the model from the current state. */
   public void feed(int[] ids) {
     NDArray in = NDArray.ofInts(ids, ids.length, 1);
-    logits = model.lastLogits(in, state).toFloatArray();
-    NDArray ones = ids.length == 1 ? ones1 : model.ones(ids.length, 1);
-    state = model.finalState(in, state, ones, ones);
+    NDArray[] next = model.next(in, state);
+    logits = next[0].toFloatArray();
+    state = next[1];
   }
 
   /** The logits of the next token. */

@@ -15,13 +15,13 @@ import java.util.Arrays;
  * Ids are time-major ([time, batch]); the recurrent state is one packed FLOAT32 array
  * [layers * statesPerLayer, batch, hidden].
  *
- * <p>The model's entries: {@code loss(ids, targets, initial, keepInput, keepBetween, keepOutput)},
- * {@code finalState(ids, initial, keepInput, keepBetween)} and {@code lastLogits(ids, initial)}.
+ * <p>The model's entries: {@code loss(ids, targets, initial, keepInput, keepBetween, keepOutput)}
+ * returning {loss, final state} and {@code next(ids, initial)} returning {the next token's
+ * logits, final state}, each in one pass.
  */
 public final class LanguageModel implements AutoCloseable {
   static final String LOSS = "loss";
-  static final String FINAL_STATE = "finalState";
-  static final String LAST_LOGITS = "lastLogits";
+  static final String NEXT = "next";
 
   private final Session session;
   private final Cell cell;
@@ -29,8 +29,7 @@ public final class LanguageModel implements AutoCloseable {
   private final int vocab;
   private final int hidden;
   private final int lossEntry;
-  private final int finalStateEntry;
-  private final int lastLogitsEntry;
+  private final int nextEntry;
 
   private LanguageModel(Session session, Cell cell, int layers, int vocab, int hidden) {
     this.session = session;
@@ -39,8 +38,7 @@ public final class LanguageModel implements AutoCloseable {
     this.vocab = vocab;
     this.hidden = hidden;
     this.lossEntry = entry(LOSS);
-    this.finalStateEntry = entry(FINAL_STATE);
-    this.lastLogitsEntry = entry(LAST_LOGITS);
+    this.nextEntry = entry(NEXT);
   }
 
   /**
@@ -98,25 +96,24 @@ public final class LanguageModel implements AutoCloseable {
     return NDArray.of(ones, time, batch, hidden);
   }
 
-  /** A trainer of the loss; its inputs are those of {@link #loss}. */
+  /**
+   * A trainer of the loss; its inputs are those of {@link #lossAndState}, and after each step
+   * {@code output(1)} is the state after the window (the trainer's array: copy it before the
+   * next step, for which it is an input).
+   */
   public Trainer trainer(Optimizer optimizer) {
     return session.trainer(lossEntry, optimizer);
   }
 
-  /** The mean cross-entropy in nats per token, without updating anything. */
-  public float loss(NDArray ids, NDArray targets, NDArray state, NDArray keepInput, NDArray keepBetween,
+  /** {the mean cross-entropy in nats per token (a scalar), the packed state after {@code ids}}, without updating anything. */
+  public NDArray[] lossAndState(NDArray ids, NDArray targets, NDArray state, NDArray keepInput, NDArray keepBetween,
       NDArray keepOutput) {
-    return session.run(lossEntry, ids, targets, state, keepInput, keepBetween, keepOutput).floatValue();
+    return session.runAll(lossEntry, ids, targets, state, keepInput, keepBetween, keepOutput);
   }
 
-  /** The packed state after {@code ids} from {@code state}. */
-  public NDArray finalState(NDArray ids, NDArray state, NDArray keepInput, NDArray keepBetween) {
-    return session.run(finalStateEntry, ids, state, keepInput, keepBetween);
-  }
-
-  /** The logits [batch, vocab] of the token that follows {@code ids}. */
-  public NDArray lastLogits(NDArray ids, NDArray state) {
-    return session.run(lastLogitsEntry, ids, state);
+  /** {the logits [batch, vocab] of the token that follows {@code ids}, the packed state after them}. */
+  public NDArray[] next(NDArray ids, NDArray state) {
+    return session.runAll(nextEntry, ids, state);
   }
 
   public Session session() {

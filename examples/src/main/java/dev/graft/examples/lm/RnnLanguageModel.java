@@ -1,16 +1,6 @@
 package dev.graft.examples.lm;
 
-import static dev.graft.dsl.Ops.concat;
-import static dev.graft.dsl.Ops.constant;
-import static dev.graft.dsl.Ops.gather;
-import static dev.graft.dsl.Ops.matmul;
-import static dev.graft.dsl.Ops.reduceMean;
-import static dev.graft.dsl.Ops.reshape;
-import static dev.graft.dsl.Ops.scan;
-import static dev.graft.dsl.Ops.sigmoid;
-import static dev.graft.dsl.Ops.slice;
-import static dev.graft.dsl.Ops.sparseSoftmaxCrossEntropy;
-import static dev.graft.dsl.Ops.tanh;
+import static dev.graft.dsl.Ops.*;
 
 import dev.graft.dsl.DType;
 import dev.graft.dsl.Init;
@@ -22,9 +12,9 @@ import dev.graft.dsl.Tensor;
 import dev.graft.dsl.Variable;
 
 /**
- * A two-layer basic RNN language model, like {@link LstmLanguageModel} with
- * {@code BasicRNNCell}: h' = tanh(x·W + h·U + b). The state is packed as [h1, h2] =
- * [2, batch, hidden].
+ * A two-layer basic RNN language model, like {@link LstmLanguageModel} with the DSL's
+ * {@code rnn} layers, the lecture's cell h' = tanh(x·W + h·U + b). The state is packed as
+ * [h1, h2] = [2, batch, hidden].
  */
 @Model
 abstract class RnnLanguageModel {
@@ -50,55 +40,36 @@ abstract class RnnLanguageModel {
   @Variable(shape = "vocab")
   Tensor softmaxB;
 
-  /** The mean cross-entropy (nats per token) of predicting {@code targets} from {@code ids}. */
+  /**
+   * {the mean cross-entropy (nats per token) of predicting {@code targets} from {@code ids},
+   * the packed state after {@code ids}}: a trainer's step yields the state for the next window
+   * ({@code trainer.output(1)}) from the same pass.
+   */
   @Loss
-  Tensor loss(@Input(shape = "time, batch", dtype = DType.INT32) Tensor ids,
+  Tensor[] loss(@Input(shape = "time, batch", dtype = DType.INT32) Tensor ids,
       @Input(shape = "time, batch", dtype = DType.INT32) Tensor targets,
       @Input(shape = "2, batch, hidden") Tensor initial,
       @Input(shape = "time, batch, hidden") Tensor keepInput,
       @Input(shape = "time, batch, hidden") Tensor keepBetween,
       @Input(shape = "time, batch, hidden") Tensor keepOutput) {
-    Tensor outputs = forward(ids, initial, keepInput, keepBetween)[0].mul(keepOutput);
-    Tensor logits = matmul(reshape(outputs, "time*batch, hidden"), softmaxW).add(softmaxB);
-    return reduceMean(sparseSoftmaxCrossEntropy(logits, reshape(targets, "time*batch")));
+    Tensor[] f = forward(ids, initial, keepInput, keepBetween);
+    Tensor logits = matmul(reshape(f[0].mul(keepOutput), "time*batch, hidden"), softmaxW).add(softmaxB);
+    return new Tensor[] {reduceMean(sparseSoftmaxCrossEntropy(logits, reshape(targets, "time*batch"))), f[1]};
   }
 
-  /** The packed state after {@code ids}, with the same masks as {@link #loss}. */
+  /** {the logits [batch, vocab] of the token after the last of {@code ids}, the packed state after them}, without dropout. */
   @Output
-  Tensor finalState(@Input(shape = "time, batch", dtype = DType.INT32) Tensor ids,
-      @Input(shape = "2, batch, hidden") Tensor initial,
-      @Input(shape = "time, batch, hidden") Tensor keepInput,
-      @Input(shape = "time, batch, hidden") Tensor keepBetween) {
-    return forward(ids, initial, keepInput, keepBetween)[1];
-  }
-
-  /** The logits [batch, vocab] of the token after the last of {@code ids}, without dropout. */
-  @Output
-  Tensor lastLogits(@Input(shape = "time, batch", dtype = DType.INT32) Tensor ids,
+  Tensor[] next(@Input(shape = "time, batch", dtype = DType.INT32) Tensor ids,
       @Input(shape = "2, batch, hidden") Tensor initial) {
-    Tensor top = forward(ids, initial, constant(1f), constant(1f))[2];
-    return matmul(top, softmaxW).add(softmaxB);
+    Tensor[] f = forward(ids, initial, constant(1f), constant(1f));
+    return new Tensor[] {matmul(f[2], softmaxW).add(softmaxB), f[1]};
   }
 
   /** {outputs of the top layer [time, batch, hidden], final packed state, top layer's last h}. */
   Tensor[] forward(Tensor ids, Tensor initial, Tensor keepInput, Tensor keepBetween) {
-    Tensor x = gather(embedding, ids).mul(keepInput);
-    Tensor[] l1 = scan(this::layer1, project(x, w1, b1), state(initial, 0));
-    Tensor[] l2 = scan(this::layer2, project(l1[0].mul(keepBetween), w2, b2), state(initial, 1));
+    Tensor[] l1 = rnn(gather(embedding, ids).mul(keepInput), state(initial, 0), w1, u1, b1);
+    Tensor[] l2 = rnn(l1[0].mul(keepBetween), state(initial, 1), w2, u2, b2);
     return new Tensor[] {l2[0], concat(0, row(l1[1]), row(l2[1])), l2[1]};
-  }
-
-  Tensor layer1(Tensor xw, Tensor h) {
-    return tanh(xw.add(matmul(h, u1)));
-  }
-
-  Tensor layer2(Tensor xw, Tensor h) {
-    return tanh(xw.add(matmul(h, u2)));
-  }
-
-  /** x [time, batch, hidden] · w + b, for every step in one matmul: [time, batch, hidden]. */
-  Tensor project(Tensor x, Tensor w, Tensor b) {
-    return reshape(matmul(reshape(x, "time*batch, hidden"), w).add(b), "time, batch, hidden");
   }
 
   /** Row {@code k} of a packed state, [batch, hidden]. */

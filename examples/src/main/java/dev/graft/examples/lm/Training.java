@@ -28,9 +28,8 @@ import java.util.SplittableRandom;
  * state of the next, so no gradient crosses windows but the state does. The state is reset at
  * the start of each epoch and of each evaluation.
  *
- * <p>The final state comes from a second entry, {@code finalState}, run on the same ids, state
- * and dropout masks before the update: an extra forward pass per step (an entry with two
- * results would avoid it; the runtime has single-result entries for now).
+ * <p>The final state comes from the same pass as the loss: the loss entry returns {loss, state}
+ * and the trainer hands the state over ({@code trainer.output(1)}).
  */
 public final class Training {
   /** How long between two updates of the progress line. */
@@ -143,9 +142,8 @@ public final class Training {
         NDArray ids = LanguageModel.timeMajor(w.inputs());
         NDArray targets = LanguageModel.timeMajor(w.targets());
         masks.next();
-        NDArray next = model.finalState(ids, state, masks.input, masks.between);
         float loss = trainer.step(ids, targets, state, masks.input, masks.between, masks.output);
-        state = next;
+        state = NDArray.of(trainer.output(1).toFloatArray(), state.shape()); // the next step overwrites output(1)
         perplexity.add(loss, o.tokensPerWindow());
         steps++;
         long t1 = System.nanoTime();
@@ -210,8 +208,9 @@ public final class Training {
     for (BatchedStream.Window w : stream) {
       NDArray in = LanguageModel.timeMajor(w.inputs());
       NDArray targets = LanguageModel.timeMajor(w.targets());
-      perplexity.add(model.loss(in, targets, state, ones, ones, ones), (long) batch * stepsPerRow);
-      state = model.finalState(in, state, ones, ones);
+      NDArray[] lossAndState = model.lossAndState(in, targets, state, ones, ones, ones);
+      perplexity.add(lossAndState[0].floatValue(), (long) batch * stepsPerRow);
+      state = lossAndState[1];
       if (System.nanoTime() - last > PROGRESS_NANOS) {
         last = System.nanoTime();
         out.printf("\revaluating on the %s text %.0f%%   ", set, 100.0 * (w.index() + 1) / stream.windows());
