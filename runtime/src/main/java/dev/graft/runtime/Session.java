@@ -93,6 +93,8 @@ public final class Session implements AutoCloseable {
   private final int[][][] extraShapes;
   private final Object[][] outputArrays;
   private final Object[][] extraScratch;
+  /** Per entry with extra outputs: the reused array of the caller's extra result arrays in runAllInto. */
+  private final Object[][] extraInto;
   /** Per entry: its feeds in order, for calls by name; cleared after each call. */
   private final NDArray[][] callInputs;
   /** The result of {@link #eval}. */
@@ -147,6 +149,7 @@ public final class Session implements AutoCloseable {
     extraShapes = new int[entries.size()][][];
     outputArrays = new Object[entries.size()][];
     extraScratch = new Object[entries.size()][];
+    extraInto = new Object[entries.size()][];
     for (int e = 0; e < entries.size(); e++) {
       List<TensorSpec> extras = entries.get(e).extraOutputs();
       if (extras.isEmpty()) {
@@ -158,6 +161,7 @@ public final class Session implements AutoCloseable {
       }
       outputArrays[e] = new Object[extras.size() + 1];
       extraScratch[e] = new Object[extras.size()];
+      extraInto[e] = new Object[extras.size()];
     }
     callDims = new int[symbols.size()];
     boundBy = new String[symbols.size()];
@@ -421,6 +425,53 @@ public final class Session implements AutoCloseable {
     }
     execute(entry, inputs, dims, out[0].data(), extras, null);
     return out;
+  }
+
+  /**
+   * {@link #runAll(int, NDArray...)} into the caller's arrays, one per result, overwritten
+   * (see {@link #runInto(int, NDArray, NDArray...)}); returns {@code into}. After warm-up the
+   * call allocates nothing when {@code inputs} is an array the caller reuses.
+   *
+   * @throws IllegalArgumentException if the inputs do not match the entry, if {@code into} does
+   *     not hold one array of the right dtype and shape per result, or if one of them is also
+   *     an input; nothing is then written
+   */
+  public synchronized NDArray[] runAllInto(int entry, NDArray[] into, NDArray... inputs) {
+    ensureReady(entry);
+    int[] dims = bind(entry, inputs);
+    EntrySpec e = spec.entries().get(entry);
+    if (into.length != e.outputs().size()) {
+      throw new IllegalArgumentException("'" + e.name() + "' has " + e.outputs().size() + " results, got " + into.length
+          + " arrays to write them into");
+    }
+    checkInto(entry, dims, into[0], inputs);
+    for (int j = 1; j < into.length; j++) {
+      TensorSpec result = e.extraOutputs().get(j - 1);
+      int[] shape = concrete(extraShapes[entry][j - 1], dims, result);
+      if (into[j] == null || into[j].dtype() != result.dtype() || !Arrays.equals(into[j].shape(), shape)) {
+        throw new IllegalArgumentException("result '" + result.name() + "' is " + result.dtype() + " "
+            + Arrays.toString(shape) + ", cannot write it into " + (into[j] == null ? "null"
+            : into[j].dtype() + " " + Arrays.toString(into[j].shape())));
+      }
+      for (int i = 0; i < inputs.length; i++) {
+        if (inputs[i].data() == into[j].data()) {
+          throw new IllegalArgumentException("the array to write result '" + result.name() + "' into is also input '"
+              + e.inputs().get(i).name() + "'");
+        }
+      }
+    }
+    Object[] extras = extraInto[entry];
+    for (int j = 1; j < into.length; j++) {
+      extras[j - 1] = into[j].data();
+    }
+    try {
+      execute(entry, inputs, dims, into[0].data(), extras, null);
+    } finally {
+      if (extras != null) {
+        Arrays.fill(extras, null);
+      }
+    }
+    return into;
   }
 
   /**

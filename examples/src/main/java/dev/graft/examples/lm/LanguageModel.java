@@ -116,6 +116,15 @@ public final class LanguageModel implements AutoCloseable {
     return session.runAll(nextEntry, ids, state);
   }
 
+  /**
+   * {@link #next} into {@code into} = {logits, state} (overwritten; the state array must not be
+   * {@code state}): one generation step without allocating, given a reused {@code inputs} array
+   * {ids, state}.
+   */
+  public NDArray[] nextInto(NDArray[] into, NDArray[] inputs) {
+    return session.runAllInto(nextEntry, into, inputs);
+  }
+
   public Session session() {
     return session;
   }

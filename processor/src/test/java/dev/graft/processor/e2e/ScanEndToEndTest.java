@@ -324,6 +324,18 @@ class ScanEndToEndTest {
       assertArrayEquals(new int[] {batch, 4}, both[1].shape());
       assertArrayEquals(a.run("last", feeds).toFloatArray(), both[1].toFloatArray());
       assertArrayEquals(both[0].toFloatArray(), a.run("statesAndLast", feeds).toFloatArray(), "run gives the first result");
+      int entry = a.spec().entries().stream().map(e -> e.name()).toList().indexOf("statesAndLast");
+      NDArray xs = array(v.get("xs"), time, batch, 3);
+      NDArray h0 = array(v.get("h0"), batch, 4);
+      NDArray[] into = {NDArray.zeros(time, batch, 4), NDArray.zeros(batch, 4)};
+      a.runAllInto(entry, into, xs, h0);
+      assertArrayEquals(both[0].toFloatArray(), into[0].toFloatArray());
+      assertArrayEquals(both[1].toFloatArray(), into[1].toFloatArray());
+      NDArray[] aliased = {NDArray.zeros(time, batch, 4), h0};
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> a.runAllInto(entry, aliased, xs, h0));
+      NDArray[] wrongShape = {NDArray.zeros(time, batch, 4), NDArray.zeros(batch, 5)};
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> a.runAllInto(entry, wrongShape, xs, h0));
+      assertArrayEquals(new float[batch * 5], wrongShape[1].toFloatArray(), "nothing written after a rejected call");
 
       float[] lastBefore = a.run("last", feeds).toFloatArray();
       var withState = a.trainer("costAndLast", Optimizers.sgd(0.1f));
