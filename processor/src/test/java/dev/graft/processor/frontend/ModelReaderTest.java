@@ -47,6 +47,39 @@ class ModelReaderTest {
     return m.entries().stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow();
   }
 
+  /**
+   * A base that is a model too is read as one on its own; a model extending it gets its variables
+   * first, then its own, and its entry inlines the override of a concrete helper.
+   */
+  @Test
+  void aModelExtendsAModel() {
+    String source = HEADER + """
+        @Model
+        abstract class Plain {
+          @Variable(shape = "3") Tensor w;
+          @Output Tensor out(@Input(shape = "3") Tensor x) { return activate(x.mul(w)); }
+          Tensor activate(Tensor x) { return relu(x); }
+        }
+
+        @Model
+        abstract class Shifted extends Plain {
+          @Variable(shape = "3") Tensor b;
+          @Override Tensor activate(Tensor x) { return tanh(x.add(b)); }
+        }
+        """;
+    ReadingProcessor reader = new ReadingProcessor();
+    InMemoryCompiler.create().withProcessors(reader).compile("demo.Plain", source);
+    ModelGraph plain = reader.results.get("demo.Plain").model();
+    ModelGraph shifted = reader.results.get("demo.Shifted").model();
+    assertEquals(List.of("w"), plain.variables().stream().map(ModelGraph.VariableDecl::name).toList());
+    assertEquals(List.of("w", "b"), shifted.variables().stream().map(ModelGraph.VariableDecl::name).toList());
+    assertEquals(Op.RELU, entry(plain, "out").result().op());
+    Node tanh = entry(shifted, "out").result();
+    assertEquals(Op.TANH, tanh.op());
+    assertEquals(Op.ADD, tanh.inputs().get(0).op());
+    Verifier.verify(shifted);
+  }
+
   @Test
   void readsDeclarationsInOrder() {
     ModelGraph m = read("Softmax", """
