@@ -601,7 +601,7 @@ final class BodyReader {
       bound.put(param.getName().toString(), conform(param.getType(), new TensorValue(p), args.get(Math.min(i + 1, args.size() - 1)),
           "parameter " + param.getName() + " of scan step " + stepName));
     }
-    BodyReader stepReader = new BodyReader(trees, positions, new StepScope(model, body), new DslOps(body, positions), callStack,
+    BodyReader stepReader = new BodyReader(trees, positions, new StepScope(model, body), ops.withGraph(body), callStack,
         stepBodies);
     Returned returned = stepReader.run(step, bound);
     List<Node> newStates = newStates(returned, states, stepName, initial);

@@ -84,6 +84,7 @@ public final class ModelReader {
   private final List<VariableDecl> variables = new ArrayList<>();
   private final List<Entry> entries = new ArrayList<>();
   private Positions positions;
+  private ShapeConstants shapeConstants;
   private CompilationUnitTree unit;
 
   private ModelReader(Trees trees, TypeElement type) {
@@ -114,6 +115,16 @@ public final class ModelReader {
       return null;
     }
     if (!readHierarchy()) return null;
+    Map<String, Long> integers = new HashMap<>();
+    for (TypeElement cls : hierarchy) {
+      for (Element member : cls.getEnclosedElements()) {
+        if (member instanceof VariableElement f && member.getKind() == ElementKind.FIELD
+            && (f.getConstantValue() instanceof Integer || f.getConstantValue() instanceof Long)) {
+          integers.putIfAbsent(f.getSimpleName().toString(), ((java.lang.Number) f.getConstantValue()).longValue());
+        }
+      }
+    }
+    shapeConstants = new ShapeConstants(integers);
     Map<String, TypeElement> fieldOwners = new HashMap<>();
     List<ExecutableElement> slots = new ArrayList<>();
     Map<String, List<ExecutableElement>> visible = new LinkedHashMap<>();
@@ -148,7 +159,7 @@ public final class ModelReader {
           + " least one entry point");
       return null;
     }
-    BodyReader body = new BodyReader(trees, positions, new Scope(), new DslOps(graph, positions));
+    BodyReader body = new BodyReader(trees, positions, new Scope(), new DslOps(graph, positions, shapeConstants));
     Set<String> entryNames = new HashSet<>();
     for (ExecutableElement m : entryMethods) {
       MethodTree tree = trees.getTree(m);
@@ -356,7 +367,7 @@ public final class ModelReader {
   /** Parses an annotation's shape, reporting a problem at its {@code shape = "..."} value. */
   private Shape parseShape(String text, Tree declaration, String annotation, String what) {
     try {
-      return Shape.parse(text);
+      return shapeConstants.resolve(Shape.parse(text));
     } catch (IllegalArgumentException e) {
       report(Message.BAD_SHAPE, shapeValueTree(declaration, annotation), what + " has shape \"" + text + "\": "
           + e.getMessage());

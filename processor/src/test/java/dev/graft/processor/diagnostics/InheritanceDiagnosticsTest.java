@@ -91,6 +91,20 @@ class InheritanceDiagnosticsTest {
         """).expectOne("GraftBadModel");
   }
 
+  @Test
+  void aShapeConstantThatIsNotADimension() {
+    Diagnosed.compile("""
+        abstract class Base {
+          @Output Tensor out(@Input(shape = "rows, 3") Tensor x) { return x; } // <-
+        }
+
+        @Model
+        abstract class Net extends Base {
+          static final int rows = 0;
+        }
+        """).expectOne("GraftBadShape");
+  }
+
   /** Problems in a base class declared in another file are reported in that file, at their line. */
   @Test
   void problemsInABaseOfAnotherFileAreReportedThere() {

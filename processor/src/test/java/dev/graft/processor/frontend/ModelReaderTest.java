@@ -47,6 +47,38 @@ class ModelReaderTest {
     return m.entries().stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow();
   }
 
+  /** A shape symbol naming an int constant of the model (or a base) is that constant: a base leaves a dimension to its models. */
+  @Test
+  void shapeSymbolsNamingConstantsAreTheirValues() {
+    String source = HEADER + """
+        abstract class Base {
+          @Variable(shape = "rows, 2") Tensor w;
+          @Output Tensor out(@Input(shape = "batch, rows") Tensor x) { return reshape(matmul(x, w), "batch, 2, 1"); }
+          Tensor flat(Tensor x) { return reshape(x, "rows*batch"); }
+        }
+
+        @Model
+        abstract class Three extends Base {
+          static final int rows = 3;
+          @Output Tensor flat(@Input(shape = "batch, rows") Tensor x) { return reshape(x, "rows*batch"); }
+        }
+
+        @Model
+        abstract class One extends Base {
+          static final int rows = 1;
+        }
+        """;
+    ReadingProcessor reader = new ReadingProcessor();
+    InMemoryCompiler.create().withProcessors(reader).compile("demo.Base", source);
+    ModelGraph three = reader.results.get("demo.Three").model();
+    ModelGraph one = reader.results.get("demo.One").model();
+    assertEquals(Shape.of(3, 2), three.variables().get(0).shape());
+    assertEquals(Shape.of(1, 2), one.variables().get(0).shape());
+    assertEquals(Shape.of(Dim.symbol("batch"), Dim.of(3)), entry(three, "out").inputs().get(0).shape());
+    assertEquals(Shape.of(Dim.of(3).times(Dim.symbol("batch"))), entry(three, "flat").result().shape());
+    assertEquals(List.of("batch"), one.entries().get(0).inputs().get(0).shape().dims().get(0).symbols());
+  }
+
   /**
    * A base that is a model too is read as one on its own; a model extending it gets its variables
    * first, then its own, and its entry inlines the override of a concrete helper.
