@@ -73,17 +73,23 @@ final class BodyReader {
     /** The value of field {@code name}: a variable's node or a constant; null when unknown. Throws {@link Poisoned}. */
     Value field(String name);
 
-    /** The model's methods named {@code name} (empty when none). */
+    /**
+     * The model's methods named {@code name} (empty when none): for each signature the most
+     * derived declaration in the model's class hierarchy, so calls dispatch as Java's do.
+     */
     List<ExecutableElement> methods(String name);
 
-    /** Whether the compilation unit statically imports the DSL operation {@code name}. */
-    boolean importsOp(String name);
+    /** The methods named {@code name} as the superclass of {@code from}'s class sees them: {@code super.name(...)}. */
+    List<ExecutableElement> superMethods(ExecutableElement from, String name);
+
+    /** Whether the compilation unit that declares {@code from} statically imports the DSL operation {@code name}. */
+    boolean importsOp(ExecutableElement from, String name);
 
     /** The model's name, nested classes joined with '_'. */
     String modelName();
 
-    /** The model class's simple name, as a qualifier of its constants. */
-    String simpleName();
+    /** Whether {@code simpleName} names the model class or one of its bases, as a qualifier of constants. */
+    boolean isClassName(String simpleName);
   }
 
   private final Trees trees;
@@ -275,7 +281,7 @@ final class BodyReader {
   private Value memberSelect(MemberSelectTree m, Map<String, Value> locals) {
     String name = m.getIdentifier().toString();
     ExpressionTree qualifier = m.getExpression();
-    if (isThis(qualifier) || isModelClass(qualifier, locals)) {
+    if (isThis(qualifier) || isSuper(qualifier) || isModelClass(qualifier, locals)) {
       Value v = model.field(name);
       if (v == null) throw unsupported(m, name + " is not a @Variable field or a constant of " + model.modelName());
       return v;
@@ -292,8 +298,13 @@ final class BodyReader {
     return e instanceof IdentifierTree id && id.getName().contentEquals("this");
   }
 
+  private static boolean isSuper(ExpressionTree e) {
+    return e instanceof IdentifierTree id && id.getName().contentEquals("super");
+  }
+
   private boolean isModelClass(ExpressionTree e, Map<String, Value> locals) {
-    return e instanceof IdentifierTree id && id.getName().contentEquals(model.simpleName()) && !locals.containsKey(id.getName().toString());
+    return e instanceof IdentifierTree id && model.isClassName(id.getName().toString())
+        && !locals.containsKey(id.getName().toString());
   }
 
   private Value unary(UnaryTree u, Map<String, Value> locals) {
@@ -414,9 +425,11 @@ final class BodyReader {
     ExpressionTree select = inv.getMethodSelect();
     if (select instanceof IdentifierTree id) {
       String name = id.getName().toString();
-      if (!model.methods(name).isEmpty()) return inline(name, inv, locals);
-      if (name.equals("scan") && model.importsOp(name)) return scan(inv, locals);
-      if (DslOps.STATIC_NAMES.contains(name) && model.importsOp(name)) return ops.apply(name, inv, args(inv, null, locals));
+      if (!model.methods(name).isEmpty()) return inline(name, model.methods(name), inv, locals);
+      if (name.equals("scan") && model.importsOp(callStack.peek(), name)) return scan(inv, locals);
+      if (DslOps.STATIC_NAMES.contains(name) && model.importsOp(callStack.peek(), name)) {
+        return ops.apply(name, inv, args(inv, null, locals));
+      }
       throw unknown(inv, name + "(...) is neither a method of " + model.modelName() + " nor a Graft operation"
           + (DslOps.STATIC_NAMES.contains(name) ? " imported with 'import static dev.graft.dsl.Ops.*'" : ""));
     }
@@ -424,8 +437,14 @@ final class BodyReader {
     String name = m.getIdentifier().toString();
     ExpressionTree qualifier = m.getExpression();
     if (isThis(qualifier) || isModelClass(qualifier, locals)) {
-      if (!model.methods(name).isEmpty()) return inline(name, inv, locals);
+      if (!model.methods(name).isEmpty()) return inline(name, model.methods(name), inv, locals);
       throw unknown(inv, name + "(...) is not a method of " + model.modelName());
+    }
+    if (isSuper(qualifier)) {
+      List<ExecutableElement> inherited = model.superMethods(callStack.peek(), name);
+      if (!inherited.isEmpty()) return inline(name, inherited, inv, locals);
+      throw unknown(inv, "super." + name + "(...) is not a method of a base class of "
+          + callStack.peek().getEnclosingElement().getSimpleName());
     }
     if (isOpsClass(qualifier, locals)) {
       if (name.equals("scan")) return scan(inv, locals);
@@ -457,9 +476,9 @@ final class BodyReader {
     return out;
   }
 
-  private Value inline(String name, MethodInvocationTree inv, Map<String, Value> locals) {
+  private Value inline(String name, List<ExecutableElement> named, MethodInvocationTree inv, Map<String, Value> locals) {
     List<? extends ExpressionTree> argTrees = inv.getArguments();
-    List<ExecutableElement> candidates = model.methods(name).stream()
+    List<ExecutableElement> candidates = named.stream()
         .filter(m -> m.getParameters().size() == argTrees.size()).toList();
     if (candidates.isEmpty()) {
       throw unknown(inv, "no method " + name + " of " + model.modelName() + " takes " + argTrees.size() + " arguments");
@@ -475,6 +494,11 @@ final class BodyReader {
           + " (model methods are inlined, so they cannot call themselves)");
     }
     MethodTree tree = trees.getTree(callee);
+    if (tree != null && tree.getBody() == null && callee.getModifiers().contains(javax.lang.model.element.Modifier.ABSTRACT)) {
+      throw new GraftException(Message.BAD_MODEL, positions.of(inv), name + " is abstract in "
+          + callee.getEnclosingElement().getSimpleName() + " and " + model.modelName() + " does not implement it:"
+          + " model methods are inlined, so the model (or a class between) must declare " + name + " with a body");
+    }
     if (tree == null || tree.getBody() == null) throw unsupported(inv, name + " has no body to inline");
     Map<String, Value> bound = new HashMap<>();
     for (int i = 0; i < argTrees.size(); i++) {
@@ -577,7 +601,7 @@ final class BodyReader {
       bound.put(param.getName().toString(), conform(param.getType(), new TensorValue(p), args.get(Math.min(i + 1, args.size() - 1)),
           "parameter " + param.getName() + " of scan step " + stepName));
     }
-    BodyReader stepReader = new BodyReader(trees, positions, new StepScope(model, body), new DslOps(body, positions), callStack,
+    BodyReader stepReader = new BodyReader(trees, positions, new StepScope(model, body), ops.withGraph(body), callStack,
         stepBodies);
     Returned returned = stepReader.run(step, bound);
     List<Node> newStates = newStates(returned, states, stepName, initial);
@@ -639,8 +663,13 @@ final class BodyReader {
     }
 
     @Override
-    public boolean importsOp(String name) {
-      return outer.importsOp(name);
+    public List<ExecutableElement> superMethods(ExecutableElement from, String name) {
+      return outer.superMethods(from, name);
+    }
+
+    @Override
+    public boolean importsOp(ExecutableElement from, String name) {
+      return outer.importsOp(from, name);
     }
 
     @Override
@@ -649,8 +678,8 @@ final class BodyReader {
     }
 
     @Override
-    public String simpleName() {
-      return outer.simpleName();
+    public boolean isClassName(String simpleName) {
+      return outer.isClassName(simpleName);
     }
   }
 

@@ -49,11 +49,18 @@ final class DslOps {
   private final Graph graph;
   private final Positions positions;
   private final RecurrentLayers layers;
+  private final ShapeConstants constants;
 
-  DslOps(Graph graph, Positions positions) {
+  DslOps(Graph graph, Positions positions, ShapeConstants constants) {
     this.graph = graph;
     this.positions = positions;
+    this.constants = constants;
     this.layers = new RecurrentLayers(positions);
+  }
+
+  /** The same operations building into {@code other} (a scan step's body). */
+  DslOps withGraph(Graph other) {
+    return new DslOps(other, positions, constants);
   }
 
   private static Set<String> publicNames(Class<?> c, boolean isStatic) {
@@ -336,7 +343,7 @@ final class DslOps {
     Shape shape(int i) {
       if (!(i < args.size() && value(i) instanceof Text t)) throw expected(i, "a shape string such as \"batch, 4\"");
       try {
-        return Shape.parse(t.value());
+        return constants.resolve(Shape.parse(t.value()));
       } catch (IllegalArgumentException e) {
         throw error(Message.BAD_SHAPE, args.get(i).tree(), "\"" + t.value() + "\": " + e.getMessage());
       }

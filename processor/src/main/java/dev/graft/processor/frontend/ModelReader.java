@@ -2,6 +2,7 @@ package dev.graft.processor.frontend;
 
 import com.sun.source.tree.AnnotationTree;
 import com.sun.source.tree.AssignmentTree;
+import com.sun.source.tree.ClassTree;
 import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.ExpressionTree;
 import com.sun.source.tree.IdentifierTree;
@@ -41,6 +42,7 @@ import javax.lang.model.element.Modifier;
 import javax.lang.model.element.PackageElement;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
+import javax.lang.model.type.DeclaredType;
 import javax.lang.model.type.TypeMirror;
 
 /**
@@ -75,9 +77,14 @@ public final class ModelReader {
   private final Map<String, Value> fields = new HashMap<>();
   private final Set<String> brokenFields = new HashSet<>();
   private final Map<String, List<ExecutableElement>> methods = new LinkedHashMap<>();
+  /** The model's class and its bases, topmost base first. */
+  private final List<TypeElement> hierarchy = new ArrayList<>();
+  /** For each class of the hierarchy, the methods visible in it by name (its own overriding its bases'). */
+  private final Map<TypeElement, Map<String, List<ExecutableElement>>> methodsVisibleIn = new HashMap<>();
   private final List<VariableDecl> variables = new ArrayList<>();
   private final List<Entry> entries = new ArrayList<>();
   private Positions positions;
+  private ShapeConstants shapeConstants;
   private CompilationUnitTree unit;
 
   private ModelReader(Trees trees, TypeElement type) {
@@ -107,23 +114,52 @@ public final class ModelReader {
           .toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + "s");
       return null;
     }
-    List<ExecutableElement> entryMethods = new ArrayList<>();
-    for (Element member : type.getEnclosedElements()) {
-      if (member.getKind() == ElementKind.FIELD) {
-        readField((VariableElement) member);
-      } else if (member.getKind() == ElementKind.METHOD) {
-        ExecutableElement m = (ExecutableElement) member;
-        methods.computeIfAbsent(m.getSimpleName().toString(), k -> new ArrayList<>()).add(m);
-        if (m.getAnnotation(Output.class) != null || m.getAnnotation(Loss.class) != null) entryMethods.add(m);
-        else checkNoInputs(m);
+    if (!readHierarchy()) return null;
+    Map<String, Long> integers = new HashMap<>();
+    for (TypeElement cls : hierarchy) {
+      for (Element member : cls.getEnclosedElements()) {
+        if (member instanceof VariableElement f && member.getKind() == ElementKind.FIELD
+            && (f.getConstantValue() instanceof Integer || f.getConstantValue() instanceof Long)) {
+          integers.putIfAbsent(f.getSimpleName().toString(), ((java.lang.Number) f.getConstantValue()).longValue());
+        }
       }
+    }
+    shapeConstants = new ShapeConstants(integers);
+    Map<String, TypeElement> fieldOwners = new HashMap<>();
+    List<ExecutableElement> slots = new ArrayList<>();
+    Map<String, List<ExecutableElement>> visible = new LinkedHashMap<>();
+    for (TypeElement cls : hierarchy) {
+      for (Element member : cls.getEnclosedElements()) {
+        if (member.getKind() == ElementKind.FIELD) {
+          String name = member.getSimpleName().toString();
+          TypeElement owner = fieldOwners.putIfAbsent(name, cls);
+          if (owner != null) {
+            report(Message.NAME_COLLISION, trees.getTree(member), "field " + name + " of " + cls.getSimpleName()
+                + " hides field " + name + " of " + owner.getSimpleName() + ": a model's fields resolve by name through"
+                + " its class hierarchy, so a name is declared once (rename one)");
+            continue;
+          }
+          readField((VariableElement) member);
+        } else if (member.getKind() == ElementKind.METHOD) {
+          declareMethod(cls, (ExecutableElement) member, visible, slots);
+        }
+      }
+      Map<String, List<ExecutableElement>> snapshot = new LinkedHashMap<>();
+      visible.forEach((name, list) -> snapshot.put(name, List.copyOf(list)));
+      methodsVisibleIn.put(cls, snapshot);
+    }
+    methods.putAll(methodsVisibleIn.get(type));
+    List<ExecutableElement> entryMethods = new ArrayList<>();
+    for (ExecutableElement m : slots) {
+      if (isEntry(m)) entryMethods.add(m);
+      else checkNoInputs(m);
     }
     if (entryMethods.isEmpty()) {
       report(Message.BAD_MODEL, classTree, type.getSimpleName() + " has no @Output or @Loss method: a model needs at"
           + " least one entry point");
       return null;
     }
-    BodyReader body = new BodyReader(trees, positions, new Scope(), new DslOps(graph, positions));
+    BodyReader body = new BodyReader(trees, positions, new Scope(), new DslOps(graph, positions, shapeConstants));
     Set<String> entryNames = new HashSet<>();
     for (ExecutableElement m : entryMethods) {
       MethodTree tree = trees.getTree(m);
@@ -142,6 +178,76 @@ public final class ModelReader {
       }
     }
     return new ModelGraph(packageName(), modelName(), graph, variables, entries);
+  }
+
+  // ---- the class hierarchy
+
+  /**
+   * Finds the model's base classes (up to, not including, {@code Object}), topmost first, and
+   * places their source trees; false, with one problem reported, when a base has no source trees.
+   */
+  private boolean readHierarchy() {
+    List<TypeElement> chain = new ArrayList<>();
+    chain.add(type);
+    for (TypeElement c = type; ; ) {
+      if (!(c.getSuperclass() instanceof DeclaredType superType)
+          || !(superType.asElement() instanceof TypeElement base)
+          || base.getQualifiedName().contentEquals("java.lang.Object")) {
+        break;
+      }
+      TreePath basePath = trees.getPath(base);
+      if (basePath == null) {
+        ClassTree declaration = trees.getTree(c);
+        Tree at = declaration != null && declaration.getExtendsClause() != null ? declaration.getExtendsClause()
+            : trees.getTree(type);
+        report(Message.NO_SOURCE_TREES, at, type.getSimpleName() + " extends " + base.getQualifiedName() + (c == type
+            ? "" : " (through " + c.getSimpleName() + ")") + ", whose source is not part of this compilation: a model"
+            + " inherits @Variable fields and methods from source, so its base classes must be compiled with it"
+            + " (a base class from a library cannot be read)");
+        return false;
+      }
+      positions.include(basePath.getCompilationUnit(), basePath.getLeaf());
+      chain.add(0, base);
+      c = base;
+    }
+    hierarchy.addAll(chain);
+    return true;
+  }
+
+  /**
+   * Adds {@code m}, declared in {@code cls}, to the methods visible by name: it replaces the one
+   * it overrides (same name and parameter types) there and in the entry slots, keeping the slot.
+   */
+  private void declareMethod(TypeElement cls, ExecutableElement m, Map<String, List<ExecutableElement>> visible,
+      List<ExecutableElement> slots) {
+    List<ExecutableElement> named = visible.computeIfAbsent(m.getSimpleName().toString(), k -> new ArrayList<>());
+    for (int i = 0; i < named.size(); i++) {
+      ExecutableElement overridden = named.get(i);
+      if (!sameParameters(overridden, m)) continue;
+      named.set(i, m);
+      slots.set(slots.indexOf(overridden), m);
+      if (isEntry(overridden) && !isEntry(m)) {
+        String annotation = overridden.getAnnotation(Loss.class) != null ? "@Loss" : "@Output";
+        report(Message.BAD_MODEL, trees.getTree(m), m.getSimpleName() + " of " + cls.getSimpleName() + " overrides the "
+            + annotation + " method of " + overridden.getEnclosingElement().getSimpleName() + " without " + annotation
+            + ": annotations are not inherited, so repeat " + annotation + " and the @Input parameters");
+      }
+      return;
+    }
+    named.add(m);
+    slots.add(m);
+  }
+
+  private static boolean sameParameters(ExecutableElement a, ExecutableElement b) {
+    if (a.getParameters().size() != b.getParameters().size()) return false;
+    for (int i = 0; i < a.getParameters().size(); i++) {
+      if (!a.getParameters().get(i).asType().toString().equals(b.getParameters().get(i).asType().toString())) return false;
+    }
+    return true;
+  }
+
+  private static boolean isEntry(ExecutableElement m) {
+    return m.getAnnotation(Output.class) != null || m.getAnnotation(Loss.class) != null;
   }
 
   // ---- declarations
@@ -261,7 +367,7 @@ public final class ModelReader {
   /** Parses an annotation's shape, reporting a problem at its {@code shape = "..."} value. */
   private Shape parseShape(String text, Tree declaration, String annotation, String what) {
     try {
-      return Shape.parse(text);
+      return shapeConstants.resolve(Shape.parse(text));
     } catch (IllegalArgumentException e) {
       report(Message.BAD_SHAPE, shapeValueTree(declaration, annotation), what + " has shape \"" + text + "\": "
           + e.getMessage());
@@ -333,13 +439,7 @@ public final class ModelReader {
 
   /** The class body as seen from a method body. */
   private final class Scope implements BodyReader.ModelScope {
-    private final Set<String> staticImports = new HashSet<>();
-
-    Scope() {
-      for (ImportTree i : unit.getImports()) {
-        if (i.isStatic()) staticImports.add(i.getQualifiedIdentifier().toString());
-      }
-    }
+    private final Map<CompilationUnitTree, Set<String>> staticImports = new java.util.IdentityHashMap<>();
 
     @Override
     public Value field(String name) {
@@ -353,8 +453,22 @@ public final class ModelReader {
     }
 
     @Override
-    public boolean importsOp(String name) {
-      return staticImports.contains("dev.graft.dsl.Ops.*") || staticImports.contains("dev.graft.dsl.Ops." + name);
+    public List<ExecutableElement> superMethods(ExecutableElement from, String name) {
+      int at = hierarchy.indexOf(from.getEnclosingElement());
+      if (at <= 0) return List.of();
+      return methodsVisibleIn.get(hierarchy.get(at - 1)).getOrDefault(name, List.of());
+    }
+
+    @Override
+    public boolean importsOp(ExecutableElement from, String name) {
+      Set<String> imports = staticImports.computeIfAbsent(positions.unitOf(trees.getTree(from)), unit -> {
+        Set<String> s = new HashSet<>();
+        for (ImportTree i : unit.getImports()) {
+          if (i.isStatic()) s.add(i.getQualifiedIdentifier().toString());
+        }
+        return s;
+      });
+      return imports.contains("dev.graft.dsl.Ops.*") || imports.contains("dev.graft.dsl.Ops." + name);
     }
 
     @Override
@@ -363,8 +477,11 @@ public final class ModelReader {
     }
 
     @Override
-    public String simpleName() {
-      return type.getSimpleName().toString();
+    public boolean isClassName(String simpleName) {
+      for (TypeElement c : hierarchy) {
+        if (c.getSimpleName().contentEquals(simpleName)) return true;
+      }
+      return false;
     }
   }
 }

@@ -47,6 +47,71 @@ class ModelReaderTest {
     return m.entries().stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow();
   }
 
+  /** A shape symbol naming an int constant of the model (or a base) is that constant: a base leaves a dimension to its models. */
+  @Test
+  void shapeSymbolsNamingConstantsAreTheirValues() {
+    String source = HEADER + """
+        abstract class Base {
+          @Variable(shape = "rows, 2") Tensor w;
+          @Output Tensor out(@Input(shape = "batch, rows") Tensor x) { return reshape(matmul(x, w), "batch, 2, 1"); }
+          Tensor flat(Tensor x) { return reshape(x, "rows*batch"); }
+        }
+
+        @Model
+        abstract class Three extends Base {
+          static final int rows = 3;
+          @Output Tensor flat(@Input(shape = "batch, rows") Tensor x) { return reshape(x, "rows*batch"); }
+        }
+
+        @Model
+        abstract class One extends Base {
+          static final int rows = 1;
+        }
+        """;
+    ReadingProcessor reader = new ReadingProcessor();
+    InMemoryCompiler.create().withProcessors(reader).compile("demo.Base", source);
+    ModelGraph three = reader.results.get("demo.Three").model();
+    ModelGraph one = reader.results.get("demo.One").model();
+    assertEquals(Shape.of(3, 2), three.variables().get(0).shape());
+    assertEquals(Shape.of(1, 2), one.variables().get(0).shape());
+    assertEquals(Shape.of(Dim.symbol("batch"), Dim.of(3)), entry(three, "out").inputs().get(0).shape());
+    assertEquals(Shape.of(Dim.of(3).times(Dim.symbol("batch"))), entry(three, "flat").result().shape());
+    assertEquals(List.of("batch"), one.entries().get(0).inputs().get(0).shape().dims().get(0).symbols());
+  }
+
+  /**
+   * A base that is a model too is read as one on its own; a model extending it gets its variables
+   * first, then its own, and its entry inlines the override of a concrete helper.
+   */
+  @Test
+  void aModelExtendsAModel() {
+    String source = HEADER + """
+        @Model
+        abstract class Plain {
+          @Variable(shape = "3") Tensor w;
+          @Output Tensor out(@Input(shape = "3") Tensor x) { return activate(x.mul(w)); }
+          Tensor activate(Tensor x) { return relu(x); }
+        }
+
+        @Model
+        abstract class Shifted extends Plain {
+          @Variable(shape = "3") Tensor b;
+          @Override Tensor activate(Tensor x) { return tanh(x.add(b)); }
+        }
+        """;
+    ReadingProcessor reader = new ReadingProcessor();
+    InMemoryCompiler.create().withProcessors(reader).compile("demo.Plain", source);
+    ModelGraph plain = reader.results.get("demo.Plain").model();
+    ModelGraph shifted = reader.results.get("demo.Shifted").model();
+    assertEquals(List.of("w"), plain.variables().stream().map(ModelGraph.VariableDecl::name).toList());
+    assertEquals(List.of("w", "b"), shifted.variables().stream().map(ModelGraph.VariableDecl::name).toList());
+    assertEquals(Op.RELU, entry(plain, "out").result().op());
+    Node tanh = entry(shifted, "out").result();
+    assertEquals(Op.TANH, tanh.op());
+    assertEquals(Op.ADD, tanh.inputs().get(0).op());
+    Verifier.verify(shifted);
+  }
+
   @Test
   void readsDeclarationsInOrder() {
     ModelGraph m = read("Softmax", """
