@@ -103,13 +103,7 @@ public final class VectorKernels implements Kernels {
   public void gemm(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a,
       int aOffset, float[] b, int bOffset, float[] c, int cOffset, boolean accumulate) {
     ScalarKernels.checkGemmArgs(m, n, k, a, aOffset, b, bOffset, c, cOffset);
-    if (m == 0 || n == 0) {
-      return;
-    }
-    if (k == 0) {
-      if (!accumulate) {
-        java.util.Arrays.fill(c, cOffset, cOffset + m * n, 0f);
-      }
+    if (empty(m, n, k, c, cOffset, accumulate)) {
       return;
     }
     long work = (long) m * n * k;
@@ -159,13 +153,7 @@ public final class VectorKernels implements Kernels {
     int n = b.n();
     int k = b.k();
     ScalarKernels.checkGemmArgs(m, n, k, a, aOffset, b.source(), b.sourceOffset(), c, cOffset);
-    if (m == 0 || n == 0) {
-      return;
-    }
-    if (k == 0) {
-      if (!accumulate) {
-        java.util.Arrays.fill(c, cOffset, cOffset + m * n, 0f);
-      }
+    if (empty(m, n, k, c, cOffset, accumulate)) {
       return;
     }
     if (m < MR || (long) m * n * k < SMALL_GEMM) {
@@ -174,6 +162,17 @@ public final class VectorKernels implements Kernels {
       return;
     }
     multiplyPacked(transposeA, m, n, k, a, aOffset, b.data, b.stride, c, cOffset, accumulate);
+  }
+
+  /** Handles a product with no terms (C unchanged, or zeroed when k is 0); true when there is nothing else to do. */
+  private static boolean empty(int m, int n, int k, float[] c, int cOffset, boolean accumulate) {
+    if (m != 0 && n != 0 && k != 0) {
+      return false;
+    }
+    if (k == 0 && !accumulate) {
+      java.util.Arrays.fill(c, cOffset, cOffset + m * n, 0f);
+    }
+    return true;
   }
 
   /** The padded width of n columns packed into panels. */
