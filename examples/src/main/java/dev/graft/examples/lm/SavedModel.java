@@ -32,7 +32,12 @@ public final class SavedModel {
   public static final String WEIGHTS = "model.safetensors";
   public static final String VOCABULARY = "vocabulary.txt";
   public static final String CONFIG = "config.properties";
-  static final String FORMAT = "graft-language-model-1";
+  /**
+   * The saved-model format: 2 since the models use the DSL's built-in layers (LSTM gates i, f, g, o
+   * rather than 1's i, g, f, o; GRU weights [in, 3·hidden] and [hidden, 3·hidden]), so that a model
+   * saved in format 1 is refused rather than read with its gates mixed up.
+   */
+  static final String FORMAT = "graft-language-model-2";
 
   private SavedModel() {}
 
