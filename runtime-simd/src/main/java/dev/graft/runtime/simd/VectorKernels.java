@@ -133,18 +133,28 @@ public final class VectorKernels implements Kernels {
     multiplyPacked(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate);
   }
 
-  /** Packs op(B) into panels once (on the caller's thread); {@link #gemm(boolean, int, float[], int, PreparedMatrix, float[], int, boolean)} then skips packing. */
+  /**
+   * Records B; the first {@link #gemm(boolean, int, float[], int, PreparedMatrix, float[], int, boolean)}
+   * that takes the packed path packs it into panels (on the caller's thread) and later ones
+   * reuse the panels, while products too small to pack (a row at a time, in generation) read B
+   * where it is.
+   */
   @Override
   public PreparedMatrix prepareB(boolean transposeB, int n, int k, float[] b, int bOffset, PreparedMatrix reuse) {
     PreparedMatrix p = (reuse != null ? reuse : new PreparedMatrix()).of(transposeB, n, k, b, bOffset);
     ScalarKernels.checkGemmArgs(0, n, k, b, 0, b, bOffset, b, 0);
-    int nPad = nPad(n);
-    if (p.data == null || p.data.length < k * nPad) {
-      p.data = new float[k * nPad];
-    }
-    p.stride = nPad;
-    packB(transposeB, n, k, b, bOffset, p.data, nPad, 0, (n + NR - 1) / NR);
+    p.stride = 0; // packed at the first product that uses the packed path: never for one-row products
     return p;
+  }
+
+  /** Packs a prepared B into its panels (once per {@link #prepareB}). */
+  private static void pack(PreparedMatrix p) {
+    int nPad = nPad(p.n());
+    if (p.data == null || p.data.length < p.k() * nPad) {
+      p.data = new float[p.k() * nPad];
+    }
+    packB(p.transposed(), p.n(), p.k(), p.source(), p.sourceOffset(), p.data, nPad, 0, (p.n() + NR - 1) / NR);
+    p.stride = nPad;
   }
 
   @Override
@@ -160,6 +170,9 @@ public final class VectorKernels implements Kernels {
       gemmDirect(transposeA, b.transposed(), m, n, k, a, aOffset, b.source(), b.sourceOffset(), c,
           cOffset, accumulate, transposeA && b.transposed() ? buffer(rowBuffer, k) : null);
       return;
+    }
+    if (b.stride == 0) {
+      pack(b);
     }
     multiplyPacked(transposeA, m, n, k, a, aOffset, b.data, b.stride, c, cOffset, accumulate);
   }
