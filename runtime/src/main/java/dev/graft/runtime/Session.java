@@ -70,7 +70,8 @@ public final class Session implements AutoCloseable {
   private final int[][] variableShapes;
   /** Per entry and input: the shape, constants as is and symbol i as {@code -(i + 1)}. */
   private final int[][][] inputShapes;
-  private final int[][] outputShapes;
+  /** Per entry and result (the output, then the extra outputs of a {@code Tensor[]} entry): the shape, encoded as inputs are. */
+  private final int[][][] resultShapes;
   private final float[][] variables;
   private final boolean[] initialized;
   private final ThreadPool pool;
@@ -86,11 +87,10 @@ public final class Session implements AutoCloseable {
   /** Per entry: its input arrays in order, as the executor takes them; cleared after each call. */
   private final Object[][] callData;
   /**
-   * Per entry with extra outputs ({@code Tensor[]} methods): their encoded shapes, the reused
-   * {@code Object[]} of output arrays handed to the executor, and the session's own arrays for
-   * the extra outputs of calls that do not return them (grown as needed); null for the others.
+   * Per entry with extra outputs ({@code Tensor[]} methods): the reused {@code Object[]} of
+   * output arrays handed to the executor, and the session's own arrays for the extra outputs of
+   * calls that do not return them (grown as needed); null for the others.
    */
-  private final int[][][] extraShapes;
   private final Object[][] outputArrays;
   private final Object[][] extraScratch;
   /** Per entry with extra outputs: the reused array of the caller's extra result arrays in runAllInto. */
@@ -133,7 +133,7 @@ public final class Session implements AutoCloseable {
 
     List<EntrySpec> entries = spec.entries();
     inputShapes = new int[entries.size()][][];
-    outputShapes = new int[entries.size()][];
+    resultShapes = new int[entries.size()][][];
     for (int e = 0; e < entries.size(); e++) {
       EntrySpec entry = entries.get(e);
       if (entryIndex.put(entry.name(), e) != null) {
@@ -144,9 +144,12 @@ public final class Session implements AutoCloseable {
         TensorSpec input = entry.inputs().get(i);
         inputShapes[e][i] = encode(input.shape(), "input '" + input.name() + "' of '" + entry.name() + "'");
       }
-      outputShapes[e] = encode(entry.output().shape(), "output of '" + entry.name() + "'");
+      List<TensorSpec> results = entry.outputs();
+      resultShapes[e] = new int[results.size()][];
+      for (int j = 0; j < results.size(); j++) {
+        resultShapes[e][j] = encode(results.get(j).shape(), "output '" + results.get(j).name() + "' of '" + entry.name() + "'");
+      }
     }
-    extraShapes = new int[entries.size()][][];
     outputArrays = new Object[entries.size()][];
     extraScratch = new Object[entries.size()][];
     extraInto = new Object[entries.size()][];
@@ -154,10 +157,6 @@ public final class Session implements AutoCloseable {
       List<TensorSpec> extras = entries.get(e).extraOutputs();
       if (extras.isEmpty()) {
         continue;
-      }
-      extraShapes[e] = new int[extras.size()][];
-      for (int j = 0; j < extras.size(); j++) {
-        extraShapes[e][j] = encode(extras.get(j).shape(), "output '" + extras.get(j).name() + "'");
       }
       outputArrays[e] = new Object[extras.size() + 1];
       extraScratch[e] = new Object[extras.size()];
@@ -444,21 +443,8 @@ public final class Session implements AutoCloseable {
       throw new IllegalArgumentException("'" + e.name() + "' has " + e.outputs().size() + " results, got " + into.length
           + " arrays to write them into");
     }
-    checkInto(entry, dims, into[0], inputs);
-    for (int j = 1; j < into.length; j++) {
-      TensorSpec result = e.extraOutputs().get(j - 1);
-      int[] shape = concrete(extraShapes[entry][j - 1], dims, result);
-      if (into[j] == null || into[j].dtype() != result.dtype() || !Arrays.equals(into[j].shape(), shape)) {
-        throw new IllegalArgumentException("result '" + result.name() + "' is " + result.dtype() + " "
-            + Arrays.toString(shape) + ", cannot write it into " + (into[j] == null ? "null"
-            : into[j].dtype() + " " + Arrays.toString(into[j].shape())));
-      }
-      for (int i = 0; i < inputs.length; i++) {
-        if (inputs[i].data() == into[j].data()) {
-          throw new IllegalArgumentException("the array to write result '" + result.name() + "' into is also input '"
-              + e.inputs().get(i).name() + "'");
-        }
-      }
+    for (int j = 0; j < into.length; j++) {
+      checkInto(entry, j, dims, into[j], inputs);
     }
     Object[] extras = extraInto[entry];
     for (int j = 1; j < into.length; j++) {
@@ -482,40 +468,21 @@ public final class Session implements AutoCloseable {
     List<TensorSpec> specs = spec.entries().get(entry).outputs();
     NDArray[] out = new NDArray[specs.size()];
     for (int j = 0; j < out.length; j++) {
-      int[] shape = j == 0 ? outputShape(entry, dims) : concrete(extraShapes[entry][j - 1], dims, specs.get(j));
+      int[] shape = resultShape(entry, j, dims);
       out[j] = specs.get(j).dtype() == DType.INT32 ? NDArray.wrap(new int[NDArray.sizeOf(shape)], shape)
           : NDArray.wrap(new float[NDArray.sizeOf(shape)], shape);
     }
     return out;
   }
 
-  /** Whether {@code arrays} (from {@link #newOutputs}) have the extra results' shapes under {@code dims}. */
+  /** Whether {@code arrays} (from {@link #newOutputs}) have the results' shapes under {@code dims}. */
   boolean fitsExtraOutputs(int entry, int[] dims, NDArray[] arrays) {
     for (int j = 1; j < arrays.length; j++) {
-      int[] encoded = extraShapes[entry][j - 1];
-      if (arrays[j].rank() != encoded.length) {
+      if (!fits(entry, j, dims, arrays[j])) {
         return false;
-      }
-      for (int d = 0; d < encoded.length; d++) {
-        if (arrays[j].dim(d) != dimValue(encoded[d], dims)) {
-          return false;
-        }
       }
     }
     return true;
-  }
-
-  private int[] concrete(int[] encoded, int[] dims, TensorSpec what) {
-    int[] shape = new int[encoded.length];
-    for (int d = 0; d < shape.length; d++) {
-      int s = unboundSymbol(encoded[d], dims);
-      if (s >= 0) {
-        throw new IllegalStateException("result '" + what.name() + "' has shape " + what.shape()
-            + ", but neither the session Dims nor the inputs bind '" + spec.symbols().get(s) + "'");
-      }
-      shape[d] = dimValue(encoded[d], dims);
-    }
-    return shape;
   }
 
   /**
@@ -546,7 +513,7 @@ public final class Session implements AutoCloseable {
     ensureReady(entry);
     checkScalarDtype(entry);
     int[] dims = bind(entry, inputs);
-    if (outputSize(entry, dims) != 1) {
+    if (resultSize(entry, 0, dims) != 1) {
       throw new IllegalArgumentException("eval needs a single value; '" + spec.entries().get(entry).name()
           + "' returns shape " + Arrays.toString(outputShape(entry, dims)) + ", use run");
     }
@@ -587,7 +554,7 @@ public final class Session implements AutoCloseable {
       throw new IllegalArgumentException("entry '" + spec.name() + "' is an " + spec.kind()
           + "; a trainer needs a @Loss entry: " + losses);
     }
-    for (int d : outputShapes[entry]) {
+    for (int d : resultShapes[entry][0]) {
       if (d != 1 || spec.output().dtype() != DType.FLOAT32) {
         throw malformed("loss '" + spec.name() + "' is " + spec.output().dtype() + " " + spec.output().shape()
             + ", not a FLOAT32 scalar");
@@ -869,55 +836,83 @@ public final class Session implements AutoCloseable {
 
   /** The concrete output shape of entry {@code entry} under {@code dims}. */
   private int[] outputShape(int entry, int[] dims) {
-    int[] shape = outputShapes[entry].clone();
+    return resultShape(entry, 0, dims);
+  }
+
+  /** The concrete shape of result {@code j} (0: the output) of entry {@code entry} under {@code dims}. */
+  private int[] resultShape(int entry, int j, int[] dims) {
+    int[] shape = new int[resultShapes[entry][j].length];
     for (int d = 0; d < shape.length; d++) {
-      shape[d] = outputDim(entry, d, dims);
+      shape[d] = resultDim(entry, j, d, dims);
     }
     return shape;
   }
 
-  /** The number of elements of the result of entry {@code entry} under {@code dims}. */
-  private long outputSize(int entry, int[] dims) {
+  /** The number of elements of result {@code j} of entry {@code entry} under {@code dims}. */
+  private long resultSize(int entry, int j, int[] dims) {
     long size = 1;
-    for (int d = 0; d < outputShapes[entry].length; d++) {
-      size *= outputDim(entry, d, dims);
+    for (int d = 0; d < resultShapes[entry][j].length; d++) {
+      size *= resultDim(entry, j, d, dims);
     }
     return size;
   }
 
-  /** Dimension {@code d} of the result of entry {@code entry} under {@code dims}. */
-  private int outputDim(int entry, int d, int[] dims) {
-    int dim = outputShapes[entry][d];
+  /** Dimension {@code d} of result {@code j} of entry {@code entry} under {@code dims}. */
+  private int resultDim(int entry, int j, int d, int[] dims) {
+    int dim = resultShapes[entry][j][d];
     int s = unboundSymbol(dim, dims);
     if (s >= 0) {
-      throw new IllegalStateException("the result of '" + spec.entries().get(entry).name() + "' has shape "
-          + spec.entries().get(entry).output().shape() + ", but neither the session Dims nor its inputs bind '"
+      TensorSpec result = result(entry, j);
+      throw new IllegalStateException("the result '" + result.name() + "' of '" + spec.entries().get(entry).name()
+          + "' has shape " + result.shape() + ", but neither the session Dims nor its inputs bind '"
           + spec.symbols().get(s) + "'");
     }
     return dimValue(dim, dims);
   }
 
+  /** Result {@code j} (0: the output, then the extra outputs) of entry {@code entry}. */
+  private TensorSpec result(int entry, int j) {
+    EntrySpec e = spec.entries().get(entry);
+    return j == 0 ? e.output() : e.extraOutputs().get(j - 1);
+  }
+
+  /** Whether {@code array} has the dtype and shape of result {@code j} of {@code entry} under {@code dims}. */
+  private boolean fits(int entry, int j, int[] dims, NDArray array) {
+    int[] encoded = resultShapes[entry][j];
+    boolean fits = array.dtype() == result(entry, j).dtype() && array.rank() == encoded.length;
+    for (int d = 0; fits && d < encoded.length; d++) {
+      fits = array.dim(d) == resultDim(entry, j, d, dims);
+    }
+    return fits;
+  }
+
   /** Checks that {@code into} can take the result of entry {@code entry} under {@code dims}. */
   private void checkInto(int entry, int[] dims, NDArray into, NDArray[] inputs) {
-    EntrySpec spec = this.spec.entries().get(entry);
+    checkInto(entry, 0, dims, into, inputs);
+  }
+
+  /** Checks that {@code into} can take result {@code j} of entry {@code entry} under {@code dims}. */
+  private void checkInto(int entry, int j, int[] dims, NDArray into, NDArray[] inputs) {
     if (into == null) {
-      throw new NullPointerException("the array to write the result of '" + spec.name() + "' into is null");
+      throw new NullPointerException("the array to write " + describeResult(entry, j) + " into is null");
     }
-    boolean fits = into.dtype() == spec.output().dtype() && into.rank() == outputShapes[entry].length;
-    for (int d = 0; fits && d < outputShapes[entry].length; d++) {
-      fits = into.dim(d) == outputDim(entry, d, dims);
-    }
-    if (!fits) {
-      throw new IllegalArgumentException("the result of '" + spec.name() + "' is " + spec.output().dtype() + " "
-          + spec.output().shape() + " = " + Arrays.toString(outputShape(entry, dims)) + ", cannot write it into "
-          + into.dtype() + " " + Arrays.toString(into.shape()));
+    if (!fits(entry, j, dims, into)) {
+      TensorSpec result = result(entry, j);
+      throw new IllegalArgumentException(describeResult(entry, j) + " is " + result.dtype() + " " + result.shape() + " = "
+          + Arrays.toString(resultShape(entry, j, dims)) + ", cannot write it into " + into.dtype() + " "
+          + Arrays.toString(into.shape()));
     }
     for (int i = 0; i < inputs.length; i++) {
       if (inputs[i].data() == into.data()) {
-        throw new IllegalArgumentException("the array to write the result of '" + spec.name() + "' into is also its "
-            + "input '" + spec.inputs().get(i).name() + "'");
+        throw new IllegalArgumentException("the array to write " + describeResult(entry, j) + " into is also its input '"
+            + spec.entries().get(entry).inputs().get(i).name() + "'");
       }
     }
+  }
+
+  /** "the result of 'entry'" or "result 'entry[j]'", for messages. */
+  private String describeResult(int entry, int j) {
+    return j == 0 ? "the result of '" + spec.entries().get(entry).name() + "'" : "result '" + result(entry, j).name() + "'";
   }
 
   /**
@@ -959,12 +954,8 @@ public final class Session implements AutoCloseable {
 
   /** The session's array for extra result {@code j} of {@code entry}, large enough under {@code dims}. */
   private Object scratch(int entry, int j, int[] dims) {
-    int[] encoded = extraShapes[entry][j];
-    long size = 1;
-    for (int d : encoded) {
-      size *= dimValue(d, dims);
-    }
-    boolean ints = spec.entries().get(entry).extraOutputs().get(j).dtype() == DType.INT32;
+    long size = resultSize(entry, j + 1, dims);
+    boolean ints = result(entry, j + 1).dtype() == DType.INT32;
     Object a = extraScratch[entry][j];
     int length = a == null ? -1 : ints ? ((int[]) a).length : ((float[]) a).length;
     if (length < size) {
