@@ -1,5 +1,6 @@
 package dev.graft.processor.codegen;
 
+import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import dev.graft.dsl.DType;
 import dev.graft.processor.ir.Dim;
@@ -288,33 +289,34 @@ final class EntryWriter {
     }
     m.addJavadoc("</ul>\n");
 
-    // The body of the method, then its declarations in front.
-    List<String> code = new ArrayList<>(buffers);
-    code.addAll(preparations);
+    // The body of the method, written before its declarations (which depend on what it uses).
+    CodeBlock.Builder code = CodeBlock.builder();
+    for (String b : buffers) code.addStatement("$L", b);
+    for (String p : preparations) code.addStatement("$L", p);
     for (int c = 0; c < carries; c++) {
-      code.add("System.arraycopy(in" + (sequences + c) + ", 0, s" + c + ", 0, " + size(body.carries().get(c), used) + ")");
+      code.addStatement("System.arraycopy(in$L, 0, s$L, 0, $L)", sequences + c, c, size(body.carries().get(c), used));
     }
     for (int j = 0; j < outputs.size(); j++) {
       if (body.outputKind(outputs.get(j).attrs().intAt(0)) == ScanBody.OutputKind.SUMMED_OUTPUT) {
-        code.add("java.util.Arrays.fill(v" + j + ", 0, " + size(outputs.get(j), used) + ", 0f)");
+        code.addStatement("java.util.Arrays.fill(v$L, 0, $L, 0f)", j, size(outputs.get(j), used));
       }
     }
-    code.add("int q = " + dim(inputs.get(0).shape().dim(0), used) + "; // steps");
-    code.add("for (int p = 0; p < q; p++) {");
-    code.add("int r = " + (reverse ? "q - 1 - p" : "p") + "; // the row of this step");
+    code.add("int q = $L; // steps\n", dim(inputs.get(0).shape().dim(0), used));
+    code.beginControlFlow("for (int p = 0; p < q; p++)");
+    code.add("int r = $L; // the row of this step\n", reverse ? "q - 1 - p" : "p");
     for (int j = 0; j < sequences; j++) {
       String n = size(body.sequences().get(j), used);
-      code.add("System.arraycopy(in" + j + ", r * " + n + ", x" + j + ", 0, " + n + ")");
+      code.addStatement("System.arraycopy(in$L, r * $L, x$L, 0, $L)", j, n, j, n);
     }
     for (int j = 0; j < outputs.size(); j++) {
       int index = outputs.get(j).attrs().intAt(0);
       if (body.outputKind(index) != ScanBody.OutputKind.CARRY_HISTORY) continue;
       int c = index - body.results().size();
       String n = size(body.carries().get(c), used);
-      code.add("System.arraycopy(s" + c + ", 0, v" + j + ", r * " + n + ", " + n + ")");
+      code.addStatement("System.arraycopy(s$L, 0, v$L, r * $L, $L)", c, j, n, n);
     }
     for (Call c : stepCalls) {
-      code.add(c.statement() + ";");
+      code.addStatement("$L", c.statement());
       used.addAll(c.used());
     }
     for (int j = 0; j < outputs.size(); j++) {
@@ -323,10 +325,12 @@ final class EntryWriter {
       Node result = body.outputNode(index);
       if (kind == ScanBody.OutputKind.STEP_OUTPUT) {
         String n = size(result, used);
-        code.add("System.arraycopy(" + inner.array(stepPlan.of(result), used) + ", 0, v" + j + ", r * " + n + ", " + n + ")");
+        code.addStatement("System.arraycopy($L, 0, v$L, r * $L, $L)", inner.array(stepPlan.of(result), used), j, n, n);
       } else if (kind == ScanBody.OutputKind.SUMMED_OUTPUT && !inner.accumulators.containsKey(result)) {
         String src = inner.array(stepPlan.of(result), used);
-        code.add("for (int i0 = 0, n0 = " + size(result, used) + "; i0 < n0; i0++) v" + j + "[i0] += " + src + "[i0];");
+        code.beginControlFlow("for (int i0 = 0, n0 = $L; i0 < n0; i0++)", size(result, used));
+        code.addStatement("v$L[i0] += $L[i0]", j, src);
+        code.endControlFlow();
       }
     }
     List<String> carryUpdates = new ArrayList<>();
@@ -337,26 +341,21 @@ final class EntryWriter {
       String n = size(next, used);
       String from = inner.array(src, used);
       if (staged.get(c) != null) {
-        code.add("System.arraycopy(" + from + ", 0, " + staged.get(c) + ", 0, " + n + ")");
+        code.addStatement("System.arraycopy($L, 0, $L, 0, $L)", from, staged.get(c), n);
         from = staged.get(c);
       }
       carryUpdates.add("System.arraycopy(" + from + ", 0, s" + c + ", 0, " + n + ")");
     }
-    code.addAll(carryUpdates);
-    code.add("}");
+    for (String u : carryUpdates) code.addStatement("$L", u);
+    code.endControlFlow();
     for (int j = 0; j < outputs.size(); j++) {
       int index = outputs.get(j).attrs().intAt(0);
       if (body.outputKind(index) != ScanBody.OutputKind.FINAL_CARRY) continue;
-      code.add("System.arraycopy(s" + index + ", 0, v" + j + ", 0, " + size(outputs.get(j), used) + ")");
+      code.addStatement("System.arraycopy(s$L, 0, v$L, 0, $L)", index, j, size(outputs.get(j), used));
     }
 
     inner.declare(m, used, false);
-    for (String line : code) {
-      if (line.endsWith("{")) m.beginControlFlow("$L", line.substring(0, line.length() - 2));
-      else if (line.equals("}")) m.endControlFlow();
-      else if (line.endsWith(";") || line.contains("; //")) m.addCode("$L\n", line);
-      else m.addStatement("$L", line);
-    }
+    m.addCode(code.build());
     loopMethods.add(m.build());
     return new Call(name + "(" + String.join(", ", args) + ")", outerUsed);
   }
