@@ -439,8 +439,9 @@ public final class Session implements AutoCloseable {
     ensureReady(entry);
     int[] dims = bind(entry, inputs);
     EntrySpec e = spec.entries().get(entry);
-    if (into.length != e.outputs().size()) {
-      throw new IllegalArgumentException("'" + e.name() + "' has " + e.outputs().size() + " results, got " + into.length
+    int results = resultShapes[entry].length;
+    if (into.length != results) {
+      throw new IllegalArgumentException("'" + e.name() + "' has " + results + " results, got " + into.length
           + " arrays to write them into");
     }
     for (int j = 0; j < into.length; j++) {

@@ -14,6 +14,8 @@ public class GraftLinearModel implements CompiledModel {
   static final int PREDICTIONS = 0;
   static final int COST = 1;
   static final int PICK = 2;
+  /** Two results: the predictions, then their sum. */
+  static final int BOTH = 3;
 
   static final ModelSpec SPEC = new ModelSpec("LinearModel", List.of("batch", "features"),
       List.of(
@@ -30,7 +32,11 @@ public class GraftLinearModel implements CompiledModel {
               new TensorSpec("cost", DType.FLOAT32, List.of())),
           new EntrySpec("pick", Kind.OUTPUT,
               List.of(new TensorSpec("idx", DType.INT32, List.of("batch"))),
-              new TensorSpec("pick", DType.FLOAT32, List.of("batch")))));
+              new TensorSpec("pick", DType.FLOAT32, List.of("batch"))),
+          new EntrySpec("both", Kind.OUTPUT,
+              List.of(new TensorSpec("x", DType.FLOAT32, List.of("batch", "features"))),
+              new TensorSpec("both", DType.FLOAT32, List.of("batch", "1")),
+              List.of(new TensorSpec("both[1]", DType.FLOAT32, List.of())))));
 
   /** When set, the next gradient pass writes NaN into the gradient of b. */
   boolean poisonBiasGradient;
@@ -72,6 +78,16 @@ public class GraftLinearModel implements CompiledModel {
       }
       if (entry == PREDICTIONS) {
         System.arraycopy(predictions, 0, (float[]) output, 0, batch);
+        return;
+      }
+      if (entry == BOTH) {
+        Object[] results = (Object[]) output;
+        System.arraycopy(predictions, 0, (float[]) results[0], 0, batch);
+        float sum = 0;
+        for (int r = 0; r < batch; r++) {
+          sum += predictions[r];
+        }
+        ((float[]) results[1])[0] = sum;
         return;
       }
       float[] y = (float[]) inputs[1];

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * After warm-up, {@link Session#runInto}, {@link Session#eval(int, NDArray...)},
+ * After warm-up, {@link Session#runInto}, {@link Session#runAllInto}, {@link Session#eval(int, NDArray...)},
  * {@link Trainer#step(NDArray...)} (with each optimizer) and {@link ThreadPool#parallelFor}
  * allocate nothing (with an executor that allocates nothing itself). Measured with HotSpot's
  * per-thread allocation counter, which counts every byte a thread allocates (TLAB or not), over
@@ -69,6 +69,15 @@ class HotPathAllocationTest {
     Feeds feeds = Feeds.of("x", x);
     assertEquals(0, bytesOver(() -> session.runInto("predictions", into, feeds)));
     assertEquals(session.run("predictions", feeds), into);
+  }
+
+  @Test
+  void runAllIntoAllocatesNothing() {
+    NDArray[] both = {NDArray.zeros(4, 1), NDArray.zeros()};
+    assertEquals(0, bytesOver(() -> session.runAllInto(GraftLinearModel.BOTH, both, xOnly)));
+    NDArray[] fresh = session.runAll(GraftLinearModel.BOTH, xOnly);
+    assertEquals(fresh[0], both[0]);
+    assertEquals(fresh[1], both[1]);
   }
 
   @Test

@@ -126,7 +126,7 @@ class SessionTest {
         () -> session.run("predictions", Feeds.of("x", x, "y", NDArray.zeros(150, 1))));
     assertMessage("entry 'cost' takes 2 inputs, got 1; inputs: x FLOAT32 [batch, features], y FLOAT32 [batch, 1]",
         () -> session.run(GraftLinearModel.COST, x));
-    assertMessage("model 'LinearModel' has no entry 'loss'; entries: [predictions, cost, pick]",
+    assertMessage("model 'LinearModel' has no entry 'loss'; entries: [predictions, cost, pick, both]",
         () -> session.run("loss", Feeds.of("x", x)));
     assertEquals(0, model.runs, "nothing ran");
   }
