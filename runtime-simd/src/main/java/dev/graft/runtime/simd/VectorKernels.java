@@ -68,6 +68,14 @@ public final class VectorKernels implements Kernels {
   private static final long PARALLEL_GEMM = 1L << 22;
   /** k·n at or above which B is packed by the pool too. */
   private static final long PARALLEL_PACK = 1L << 17;
+  /** Columns of C a row product keeps in registers (eight vectors). */
+  private static final int ROW_BLOCK = 8 * L;
+  /**
+   * k·n of a B not transposed at or above which a product on the direct path (few rows) is split
+   * by columns across the pool: 2²⁰ floats (4 MiB) take ≈ 100 µs to stream, well above a pool
+   * hand-off.
+   */
+  private static final long PARALLEL_ROW_PRODUCT = 1L << 20;
   /** Row (or column-panel) tasks per pool thread in a parallel GEMM. */
   private static final int ROW_TASKS_PER_THREAD = 2;
   /** Elements summed in float lanes before being added into the double total. */
@@ -108,8 +116,7 @@ public final class VectorKernels implements Kernels {
     }
     long work = (long) m * n * k;
     if (m < MR || work < SMALL_GEMM) {
-      gemmDirect(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate,
-          transposeA && transposeB ? buffer(rowBuffer, k) : null);
+      direct(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate);
       return;
     }
     int panels = (n + NR - 1) / NR;
@@ -167,8 +174,8 @@ public final class VectorKernels implements Kernels {
       return;
     }
     if (m < MR || (long) m * n * k < SMALL_GEMM) {
-      gemmDirect(transposeA, b.transposed(), m, n, k, a, aOffset, b.source(), b.sourceOffset(), c,
-          cOffset, accumulate, transposeA && b.transposed() ? buffer(rowBuffer, k) : null);
+      direct(transposeA, b.transposed(), m, n, k, a, aOffset, b.source(), b.sourceOffset(), c,
+          cOffset, accumulate);
       return;
     }
     if (b.stride == 0) {
@@ -228,7 +235,8 @@ public final class VectorKernels implements Kernels {
   /**
    * The parallel parts of one GEMM: a body for {@link ThreadPool#parallelFor} that the calling
    * thread reuses from call to call, so that a parallel GEMM allocates no lambda. Task t of
-   * {@code tasks} packs B panels, or multiplies row groups or column panels, t/tasks to
+   * {@code tasks} packs B panels, or multiplies row groups, column panels or (on the direct path)
+   * columns, t/tasks to
    * (t+1)/tasks of the way through. The caller sets the fields, runs the pool (which returns only
    * when every task is done) and clears them; a thread runs one GEMM at a time.
    */
@@ -236,6 +244,7 @@ public final class VectorKernels implements Kernels {
     static final int PACK = 0;
     static final int ROWS = 1;
     static final int PANELS = 2;
+    static final int COLUMNS = 3;
 
     private final VectorKernels kernels;
     int mode;
@@ -295,6 +304,10 @@ public final class VectorKernels implements Kernels {
       switch (mode) {
         case PACK:
           packB(transB, n, k, b, bOff, pb, nPad, panels * t / tasks, panels * (t + 1) / tasks);
+          break;
+        case COLUMNS:
+          rowsTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate,
+              columnSplit(n, t, tasks), columnSplit(n, t + 1, tasks));
           break;
         case ROWS:
           kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate,
@@ -692,21 +705,111 @@ public final class VectorKernels implements Kernels {
    * Unpacked GEMM for small products and for fewer rows than a micro-kernel tile; {@code row}
    * holds at least k floats when both operands are transposed.
    */
-  private static void gemmDirect(boolean transA, boolean transB, int m, int n, int k, float[] a,
-      int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate, float[] row) {
-    if (!accumulate) {
-      java.util.Arrays.fill(c, cOff, cOff + m * n, 0f);
-    }
-    if (!transB) {
-      for (int i = 0; i < m; i++) {
-        int ci = cOff + i * n;
-        for (int p = 0; p < k; p++) {
-          float s = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
-          axpy(c, ci, n, s, b, bOff + p * n);
-        }
-      }
+  /**
+   * The unpacked path for small products and for few rows (a one-row product in generation): op(B)
+   * is read where it is. With B not transposed, each row of C is built by {@link #rowTimesB}; a
+   * large B is split by columns across the pool, since such a product streams the whole of B from
+   * memory for a handful of flops per float.
+   */
+  private void direct(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
+      float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
+    if (transB) {
+      dotRows(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate,
+          transA ? buffer(rowBuffer, k) : null);
       return;
     }
+    int threads = pool.threads();
+    if (threads == 1 || (long) k * n < PARALLEL_ROW_PRODUCT || n < 2 * ROW_BLOCK) {
+      rowsTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, 0, n);
+      return;
+    }
+    GemmTask task = gemmTasks.get();
+    task.set(transA, false, m, n, k, a, aOff, b, bOff, null, 0, c, cOff, accumulate, 0, 0);
+    try {
+      task.mode = GemmTask.COLUMNS;
+      task.tasks = Math.min(threads, n / ROW_BLOCK);
+      pool.parallelFor(task.tasks, task);
+    } finally {
+      task.clear();
+    }
+  }
+
+  /** Columns [j0, j1) of C (+)= op(A) · B for B not transposed, one row of C at a time. */
+  private static void rowsTimesB(boolean transA, int m, int n, int k, float[] a, int aOff,
+      float[] b, int bOff, float[] c, int cOff, boolean accumulate, int j0, int j1) {
+    for (int i = 0; i < m; i++) {
+      rowTimesB(a, transA ? aOff + i : aOff + i * k, transA ? m : 1, k, b, bOff, n, c,
+          cOff + i * n, j0, j1, accumulate);
+    }
+  }
+
+  /** Columns a task of {@link GemmTask#COLUMNS} starts at: whole {@link #ROW_BLOCK}s but the last. */
+  private static int columnSplit(int n, int t, int tasks) {
+    return t == tasks ? n : n / ROW_BLOCK * t / tasks * ROW_BLOCK;
+  }
+
+  /**
+   * C[ci + j] (+)= Σ_p A[ai + p·as] · B[bOff + p·n + j] for j in [j0, j1): a row of A times B.
+   * Blocks of eight vectors of C stay in registers for the whole sum, so B is read once and C
+   * written once, instead of C being read and written once per row of B.
+   */
+  private static void rowTimesB(float[] a, int ai, int as, int k, float[] b, int bOff, int n,
+      float[] c, int ci, int j0, int j1, boolean add) {
+    int j = j0;
+    for (; j + ROW_BLOCK <= j1; j += ROW_BLOCK) {
+      FloatVector c0 = FloatVector.zero(S);
+      FloatVector c1 = c0;
+      FloatVector c2 = c0;
+      FloatVector c3 = c0;
+      FloatVector c4 = c0;
+      FloatVector c5 = c0;
+      FloatVector c6 = c0;
+      FloatVector c7 = c0;
+      for (int p = 0, ap = ai, bp = bOff + j; p < k; p++, ap += as, bp += n) {
+        FloatVector s = FloatVector.broadcast(S, a[ap]);
+        c0 = FloatVector.fromArray(S, b, bp).fma(s, c0);
+        c1 = FloatVector.fromArray(S, b, bp + L).fma(s, c1);
+        c2 = FloatVector.fromArray(S, b, bp + 2 * L).fma(s, c2);
+        c3 = FloatVector.fromArray(S, b, bp + 3 * L).fma(s, c3);
+        c4 = FloatVector.fromArray(S, b, bp + 4 * L).fma(s, c4);
+        c5 = FloatVector.fromArray(S, b, bp + 5 * L).fma(s, c5);
+        c6 = FloatVector.fromArray(S, b, bp + 6 * L).fma(s, c6);
+        c7 = FloatVector.fromArray(S, b, bp + 7 * L).fma(s, c7);
+      }
+      int o = ci + j;
+      store(c0, c, o, add);
+      store(c1, c, o + L, add);
+      store(c2, c, o + 2 * L, add);
+      store(c3, c, o + 3 * L, add);
+      store(c4, c, o + 4 * L, add);
+      store(c5, c, o + 5 * L, add);
+      store(c6, c, o + 6 * L, add);
+      store(c7, c, o + 7 * L, add);
+    }
+    for (; j + L <= j1; j += L) {
+      FloatVector c0 = FloatVector.zero(S);
+      for (int p = 0, ap = ai, bp = bOff + j; p < k; p++, ap += as, bp += n) {
+        c0 = FloatVector.fromArray(S, b, bp).fma(FloatVector.broadcast(S, a[ap]), c0);
+      }
+      store(c0, c, ci + j, add);
+    }
+    for (; j < j1; j++) {
+      float sum = 0f;
+      for (int p = 0, ap = ai, bp = bOff + j; p < k; p++, ap += as, bp += n) {
+        sum += a[ap] * b[bp];
+      }
+      c[ci + j] = add ? c[ci + j] + sum : sum;
+    }
+  }
+
+  /** c[o, o + L) = v, or += v when {@code add}. */
+  private static void store(FloatVector v, float[] c, int o, boolean add) {
+    (add ? v.add(FloatVector.fromArray(S, c, o)) : v).intoArray(c, o);
+  }
+
+  /** C (+)= op(A) · Bᵀ for B stored [n, k]: each element a dot product of two rows. */
+  private static void dotRows(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b,
+      int bOff, float[] c, int cOff, boolean accumulate, float[] row) {
     for (int i = 0; i < m; i++) {
       float[] ar = a;
       int ai = aOff + i * k;
@@ -719,7 +822,8 @@ public final class VectorKernels implements Kernels {
       }
       int ci = cOff + i * n;
       for (int j = 0; j < n; j++) {
-        c[ci + j] += dot(ar, ai, b, bOff + j * k, k);
+        float d = dot(ar, ai, b, bOff + j * k, k);
+        c[ci + j] = accumulate ? c[ci + j] + d : d;
       }
     }
   }
@@ -767,6 +871,20 @@ public final class VectorKernels implements Kernels {
 
   private static void softmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
       int zero, int r0, int r1) {
+    if (cols < L) {
+      shiftedExp(x, y, r0 * cols, cols, r0, r1);
+      for (int o = r0 * cols, end = r1 * cols; o < end; o += cols) {
+        float sum = 0f;
+        for (int j = 0; j < cols; j++) {
+          sum += y[o + j];
+        }
+        float inv = 1f / sum;
+        for (int j = 0; j < cols; j++) {
+          y[o + j] *= inv;
+        }
+      }
+      return;
+    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float max = max(x, o, cols);
@@ -783,6 +901,21 @@ public final class VectorKernels implements Kernels {
 
   private static void logSoftmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
       int zero, int r0, int r1) {
+    if (cols < L) {
+      float[] e = buffer(NARROW_SCRATCH, Math.min(NARROW_CHUNK, r1 - r0) * cols);
+      for (int c0 = r0; c0 < r1; c0 += NARROW_CHUNK) {
+        int c1 = Math.min(r1, c0 + NARROW_CHUNK);
+        shiftedExp(x, e, 0, cols, c0, c1);
+        for (int r = c0; r < c1; r++) {
+          int o = r * cols;
+          float lse = narrowLogSumExp(x, e, o, (r - c0) * cols, cols);
+          for (int j = 0; j < cols; j++) {
+            y[o + j] = x[o + j] - lse;
+          }
+        }
+      }
+      return;
+    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(x, o, cols);
@@ -806,6 +939,19 @@ public final class VectorKernels implements Kernels {
 
   private static void crossEntropyRange(float[] logits, float[] labels, float[] loss, int[] none,
       int cols, int zero, int r0, int r1) {
+    if (cols < L) {
+      narrowLogSumExps(logits, cols, r0, r1, loss);
+      for (int r = r0; r < r1; r++) {
+        int o = r * cols;
+        float lse = loss[r];
+        float sum = 0f;
+        for (int j = 0; j < cols; j++) {
+          sum += labels[o + j] * (lse - logits[o + j]);
+        }
+        loss[r] = sum;
+      }
+      return;
+    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(logits, o, cols);
@@ -841,9 +987,73 @@ public final class VectorKernels implements Kernels {
 
   private static void sparseCrossEntropyRange(float[] logits, float[] unused, float[] loss,
       int[] labels, int cols, int zero, int r0, int r1) {
+    if (cols < L) {
+      narrowLogSumExps(logits, cols, r0, r1, loss);
+      for (int r = r0; r < r1; r++) {
+        loss[r] -= logits[r * cols + labels[r]];
+      }
+      return;
+    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       loss[r] = logSumExp(logits, o, cols) - logits[o + labels[r]];
+    }
+  }
+
+  /*
+   * Rows narrower than a vector (a classifier with a few classes) never fill one: the row
+   * kernels above would spend their time in scalar exps and in horizontal reductions of empty
+   * vectors. For them, the shifted values x - max of a whole range of rows are laid out flat and
+   * exponentiated a vector at a time.
+   */
+
+  /** Rows per chunk of {@link #narrowLogSumExps}' scratch. */
+  private static final int NARROW_CHUNK = 256;
+  /** Per thread: the exps of a chunk of narrow rows. */
+  private static final ThreadLocal<float[]> NARROW_SCRATCH = new ThreadLocal<>();
+
+  /** {@code e[eo + (r - r0)·cols + j] = exp(x[r·cols + j] - max of row r)} for rows [r0, r1). */
+  private static void shiftedExp(float[] x, float[] e, int eo, int cols, int r0, int r1) {
+    for (int r = r0, d = eo; r < r1; r++, d += cols) {
+      int o = r * cols;
+      float max = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j < cols; j++) {
+        max = Math.max(max, x[o + j]);
+      }
+      for (int j = 0; j < cols; j++) {
+        e[d + j] = x[o + j] - max;
+      }
+    }
+    int len = (r1 - r0) * cols;
+    int i = 0;
+    for (int bound = S.loopBound(len); i < bound; i += L) {
+      FloatVector.fromArray(S, e, eo + i).lanewise(VectorOperators.EXP).intoArray(e, eo + i);
+    }
+    for (; i < len; i++) {
+      e[eo + i] = (float) Math.exp(e[eo + i]);
+    }
+  }
+
+  /** The log-sum-exp of the narrow row x[o, o + cols) whose shifted exps are e[eo, eo + cols). */
+  private static float narrowLogSumExp(float[] x, float[] e, int o, int eo, int cols) {
+    float max = Float.NEGATIVE_INFINITY;
+    float sum = 0f;
+    for (int j = 0; j < cols; j++) {
+      max = Math.max(max, x[o + j]);
+      sum += e[eo + j];
+    }
+    return max == Float.NEGATIVE_INFINITY ? max : max + (float) Math.log(sum);
+  }
+
+  /** {@code lse[r]} = the log-sum-exp of narrow row r of x, for rows [r0, r1). */
+  private static void narrowLogSumExps(float[] x, int cols, int r0, int r1, float[] lse) {
+    float[] e = buffer(NARROW_SCRATCH, Math.min(NARROW_CHUNK, r1 - r0) * cols);
+    for (int c0 = r0; c0 < r1; c0 += NARROW_CHUNK) {
+      int c1 = Math.min(r1, c0 + NARROW_CHUNK);
+      shiftedExp(x, e, 0, cols, c0, c1);
+      for (int r = c0; r < c1; r++) {
+        lse[r] = narrowLogSumExp(x, e, r * cols, (r - c0) * cols, cols);
+      }
     }
   }
 

@@ -78,6 +78,10 @@ class VectorKernelsTest {
       // Rows that are not a whole number of micro-tile groups, several k blocks, narrow panel,
       // parallel over rows.
       cases.add(Arguments.of(layout, 253, 40, 520));
+      // Few rows times a large B (generation's output layer): the direct path, split by columns
+      // across the pool when B is not transposed.
+      cases.add(Arguments.of(layout, 1, 5000, 210));
+      cases.add(Arguments.of(layout, 3, 4099, 257));
     }
     return cases.stream();
   }
@@ -176,7 +180,8 @@ class VectorKernelsTest {
   @ValueSource(ints = {1, 3, 17, 33, 65, 100, 257, 10000})
   void softmaxFamilyAgreesWithScalar(int cols) {
     SplittableRandom rnd = new SplittableRandom(cols);
-    int rows = cols >= 10000 ? 20 : 9;
+    // Rows narrower than a vector take a flat path, in chunks of 256 rows.
+    int rows = cols >= 10000 ? 20 : cols < VectorKernels.lanes() ? 600 : 9;
     float[] x = random(rnd, rows * cols, 20);
     x[0] = 300f;
     float[] labels = random(rnd, rows * cols, 1);
