@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.SplittableRandom;
 import org.apache.commons.math3.stat.inference.ChiSquareTest;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +62,48 @@ class SamplerTest {
       second[i] = b.fromProbabilities(PROBABILITIES);
     }
     assertArrayEquals(first, second);
+  }
+
+  /**
+   * The draws of fixed seeds from fixed rows, recorded from the sampler of 8c0fc08 (before it
+   * reused buffers): they pin the order in which candidates are walked (value, then id among
+   * ties, 0 tying with -0), the weights and the generator. Each sampler alternates a wide and a
+   * narrow row, so that a buffer sized for one serves, or is outgrown by, the other.
+   */
+  @Test
+  void theDrawsOfASeedAreThoseOfTheSamplerBeforeBufferReuse() {
+    SplittableRandom random = new SplittableRandom(3);
+    float[] wide = new float[1000];
+    for (int i = 0; i < wide.length; i++) {
+      wide[i] = Math.round(random.nextGaussian() * 4) / 4f; // quarters: many ties
+    }
+    wide[10] = -0f;
+    wide[11] = 0f;
+    wide[12] = Float.NEGATIVE_INFINITY;
+    float[] narrow = {0.5f, -1f, 0.5f, 2f, -0f, 0f, 1.25f};
+    float[] positiveWide = new float[wide.length];
+    for (int i = 0; i < wide.length; i++) {
+      positiveWide[i] = (float) Math.exp(wide[i]);
+    }
+    float[] positiveNarrow = {0.2f, 0.1f, 0.2f, 0.4f, 0f, 0.05f, 0.05f};
+    float[] wideBefore = wide.clone();
+    Sampler all = new Sampler(0.9f, 0, 5);
+    Sampler topK = new Sampler(1.3f, 50, 6);
+    Sampler probabilities = new Sampler(0.7f, 0, 7);
+    int[][] draws = new int[3][24];
+    for (int i = 0; i < 24; i++) {
+      boolean isWide = i % 3 != 2;
+      draws[0][i] = all.fromLogits(isWide ? wide : narrow);
+      draws[1][i] = topK.fromLogits(isWide ? wide : narrow);
+      draws[2][i] = probabilities.fromProbabilities(isWide ? positiveWide : positiveNarrow);
+    }
+    assertArrayEquals(new int[] {381, 689, 3, 124, 184, 3, 790, 103, 3, 166, 65, 3, 538, 152, 5, 98, 767, 3, 935, 169,
+        3, 51, 139, 2}, draws[0], "all candidates, logits");
+    assertArrayEquals(new int[] {44, 935, 3, 183, 195, 4, 835, 848, 3, 590, 183, 6, 835, 575, 6, 782, 521, 6, 590, 848,
+        1, 707, 707, 3}, draws[1], "top 50, logits");
+    assertArrayEquals(new int[] {470, 782, 1, 65, 890, 3, 939, 707, 3, 608, 183, 5, 237, 186, 2, 563, 335, 3, 792, 542,
+        0, 183, 876, 3}, draws[2], "all candidates, probabilities");
+    assertArrayEquals(wideBefore, wide, "the row is not written");
   }
 
   @Test
