@@ -22,6 +22,11 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * The lecture's softmax regression ({@link SoftmaxRegression}): one full-batch SGD step, and the
  * predictions for a single example. Random standardized features and random one-hot labels.
+ *
+ * <p>The inputs are passed as arrays held in the state, since a varargs call builds a new array
+ * each time. {@code trainStep} and {@code predictOneInto} then allocate nothing in the runtime
+ * (the latter writes into a preallocated output with {@code session.runInto}); {@code predictOne}
+ * is the allocating form, {@code session.run}, which makes a new output for every call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,9 +41,9 @@ public class LogisticRegressionBenchmark {
 
   private Session session;
   private Trainer trainer;
-  private NDArray x;
-  private NDArray y;
-  private NDArray example;
+  private NDArray[] xAndY;
+  private NDArray[] example;
+  private NDArray prediction;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -54,11 +59,11 @@ public class LogisticRegressionBenchmark {
     for (int r = 0; r < batch; r++) {
       ys[r * classes + random.nextInt(classes)] = 1;
     }
-    x = NDArray.of(xs, batch, features);
-    y = NDArray.of(ys, batch, classes);
+    xAndY = new NDArray[] {NDArray.of(xs, batch, features), NDArray.of(ys, batch, classes)};
     float[] first = new float[features];
     System.arraycopy(xs, 0, first, 0, features);
-    example = NDArray.of(first, 1, features);
+    example = new NDArray[] {NDArray.of(first, 1, features)};
+    prediction = NDArray.zeros(1, classes);
 
     session = Session.open(SoftmaxRegression.class, Device.cpu(threads),
         Dims.of("features", features, "classes", classes));
@@ -75,12 +80,18 @@ public class LogisticRegressionBenchmark {
   /** Forward, backward and SGD update over the whole batch; returns the loss. */
   @Benchmark
   public float trainStep() {
-    return trainer.step(x, y);
+    return trainer.step(xAndY);
   }
 
-  /** Class probabilities of one example: {@code session.run(predictions, x[1 x features])}. */
+  /** Class probabilities of one example, in a new array: {@code session.run(predictions, x[1 x features])}. */
   @Benchmark
   public NDArray predictOne() {
     return session.run(0, example);
+  }
+
+  /** {@link #predictOne} into a preallocated [1 x classes]: {@code session.runInto(predictions, into, x[1 x features])}. */
+  @Benchmark
+  public NDArray predictOneInto() {
+    return session.runInto(0, prediction, example);
   }
 }

@@ -13,36 +13,67 @@ import java.util.Set;
  * Text from a trained model at batch 1: the prompt runs through in one call, then each new
  * token is drawn from the last logits ({@link Sampler}: temperature, top-k, seeded) and fed back
  * with the state.
+ *
+ * <p>Every step writes into arrays made once ({@link LanguageModel#nextInto}): the logits, and
+ * two states that take turns, since a step cannot write the state it reads. Drawing and feeding
+ * a token then allocates nothing here (nor in the {@link Sampler}) once that token has been drawn
+ * before (see {@link #tokens}); what the step allocates inside the session and the kernels is
+ * theirs.
  */
 public final class Generation {
   private final LanguageModel model;
+  /** The logits [1, vocab] of the next token. */
+  private final NDArray logits;
+  /** The state after the tokens so far, and the array the next step writes its state into. */
   private NDArray state;
-  private float[] logits;
+  private NDArray spare;
+  /** The arrays of a step, reused: {ids, state} and {logits, next state}. */
+  private final NDArray[] inputs = new NDArray[2];
+  private final NDArray[] results = new NDArray[2];
+  /**
+   * Per token id, the [1, 1] ids array that feeds it, made when it is first drawn: an NDArray
+   * cannot be rewritten by its owner, so the one array of one token is reused instead.
+   */
+  private final NDArray[] tokens;
+  /** The row a sampler draws from, copied from {@link #logits}, and the index that reads it. */
+  private final float[] row;
+  private final int[] at = new int[2];
 
   /** A generator positioned after {@code prompt} (ids). */
   public Generation(LanguageModel model, int[] prompt) {
     if (prompt.length == 0) throw new IllegalArgumentException("the prompt has no tokens");
     this.model = model;
+    this.logits = NDArray.zeros(1, model.vocab());
     this.state = model.zeroState(1);
+    this.spare = model.zeroState(1);
+    this.tokens = new NDArray[model.vocab()];
+    this.row = new float[model.vocab()];
+    results[0] = logits;
     feed(prompt);
   }
 
   /** Runs {@code ids} through the model from the current state. */
   public void feed(int[] ids) {
-    NDArray in = NDArray.ofInts(ids, ids.length, 1);
-    NDArray[] next = model.next(in, state);
-    logits = next[0].toFloatArray();
-    state = next[1];
+    step(NDArray.ofInts(ids, ids.length, 1));
+  }
+
+  private void step(NDArray ids) {
+    inputs[0] = ids;
+    inputs[1] = state;
+    results[1] = spare;
+    model.nextInto(results, inputs);
+    spare = state;
+    state = results[1];
   }
 
   /** The logits of the next token. */
   public float[] logits() {
-    return logits.clone();
+    return logits.toFloatArray();
   }
 
   /** The probabilities of the next token: softmax of {@link #logits()}. */
   public float[] probabilities() {
-    return softmax(logits);
+    return softmax(logits());
   }
 
   /** Draws the next token, feeds it and returns its id. */
@@ -52,13 +83,18 @@ public final class Generation {
 
   /** Draws the next token, never {@code <unk>} if {@code noUnknown}, feeds it and returns its id. */
   public int next(Sampler sampler, boolean noUnknown) {
-    float[] row = logits;
+    for (int i = 0; i < row.length; i++) {
+      at[1] = i;
+      row[i] = logits.getFloat(at); // toFloatArray() would copy into a new array
+    }
     if (noUnknown && row.length > 1) {
-      row = row.clone();
       row[Vocabulary.UNK_ID] = Float.NEGATIVE_INFINITY;
     }
     int id = sampler.fromLogits(row);
-    feed(new int[] {id});
+    if (tokens[id] == null) {
+      tokens[id] = NDArray.ofInts(new int[] {id}, 1, 1);
+    }
+    step(tokens[id]);
     return id;
   }
 

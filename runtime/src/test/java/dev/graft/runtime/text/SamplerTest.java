@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.apache.commons.math3.stat.inference.ChiSquareTest;
 import org.junit.jupiter.api.Test;
 
@@ -63,6 +65,50 @@ class SamplerTest {
     assertArrayEquals(first, second);
   }
 
+  /**
+   * The draws of fixed seeds from fixed rows are those of {@link #referenceDraws}, a plain
+   * sampler written here: they hold the sampler to its order of candidates (value, then lower id
+   * among ties, 0 tying with -0), its weights, its top k and its use of the generator. Each sampler
+   * alternates a wide and a narrow row, so that a buffer sized for one serves, or is outgrown by,
+   * the other; and the rows are not written.
+   */
+  @Test
+  void drawsMatchAReferenceSamplerAcrossRowWidths() {
+    SplittableRandom random = new SplittableRandom(3);
+    float[] wide = new float[1000];
+    for (int i = 0; i < wide.length; i++) {
+      wide[i] = Math.round(random.nextGaussian() * 4) / 4f; // quarters: many ties
+    }
+    wide[10] = -0f;
+    wide[11] = 0f;
+    wide[12] = Float.NEGATIVE_INFINITY;
+    float[] narrow = {0.5f, -1f, 0.5f, 2f, -0f, 0f, 1.25f};
+    float[] positiveWide = new float[wide.length];
+    for (int i = 0; i < wide.length; i++) {
+      positiveWide[i] = (float) Math.exp(wide[i]);
+    }
+    float[] positiveNarrow = {0.2f, 0.1f, 0.2f, 0.4f, 0f, 0.05f, 0.05f};
+    float[] wideBefore = wide.clone();
+    Sampler all = new Sampler(0.9f, 0, 5);
+    Sampler topK = new Sampler(1.3f, 50, 6);
+    Sampler probabilities = new Sampler(0.7f, 0, 7);
+    int[][] draws = new int[3][24];
+    float[][] logitRows = new float[24][];
+    float[][] probabilityRows = new float[24][];
+    for (int i = 0; i < 24; i++) {
+      boolean isWide = i % 3 != 2;
+      logitRows[i] = isWide ? wide : narrow;
+      probabilityRows[i] = isWide ? positiveWide : positiveNarrow;
+      draws[0][i] = all.fromLogits(logitRows[i]);
+      draws[1][i] = topK.fromLogits(logitRows[i]);
+      draws[2][i] = probabilities.fromProbabilities(probabilityRows[i]);
+    }
+    assertArrayEquals(referenceDraws(logitRows, false, 0.9f, 0, 5), draws[0], "all candidates, logits");
+    assertArrayEquals(referenceDraws(logitRows, false, 1.3f, 50, 6), draws[1], "top 50, logits");
+    assertArrayEquals(referenceDraws(probabilityRows, true, 0.7f, 0, 7), draws[2], "all candidates, probabilities");
+    assertArrayEquals(wideBefore, wide, "the row is not written");
+  }
+
   @Test
   void topListsTokensByDescendingProbability() {
     Vocabulary vocabulary = Vocabulary.words("b b a c c c", 1, 10); // <unk> <eos> c b a
@@ -81,6 +127,59 @@ class SamplerTest {
     assertThrows(IllegalArgumentException.class, () -> sampler.fromLogits(new float[] {1f, Float.NaN}));
     assertThrows(IllegalArgumentException.class, () -> new Sampler(-1f, 0, 1));
     assertThrows(IllegalArgumentException.class, () -> new Sampler(1f, -1, 1));
+  }
+
+  /**
+   * The draws of a sampler seeded with {@code seed} from {@code rows} in turn, computed plainly
+   * (see {@link #referenceDraw}) with one generator for all the rows.
+   */
+  private static int[] referenceDraws(float[][] rows, boolean probabilities, float temperature, int topK, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    int[] draws = new int[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      draws[i] = referenceDraw(rows[i], probabilities, temperature, topK, random);
+    }
+    return draws;
+  }
+
+  /**
+   * One draw, computed plainly: the ids sorted as boxed Integers by value, largest first, then by
+   * lower id (+ 0f makes -0 tie with 0); the first {@code topK} kept (all for 0); each weighted
+   * relative to the largest value, {@code exp((v - max) / T)} for logits or {@code (v / max)^(1/T)}
+   * for probabilities; then {@code nextDouble() * total} walked down the weights in rank order,
+   * the most likely id if rounding walks past the end. Temperature 0, or a row whose largest value
+   * is -infinity, gives the most likely id without using the generator.
+   */
+  private static int referenceDraw(float[] row, boolean probabilities, float temperature, int topK,
+      SplittableRandom random) {
+    Integer[] ids = new Integer[row.length];
+    for (int id = 0; id < row.length; id++) {
+      ids[id] = id;
+    }
+    Arrays.sort(ids, (a, b) -> {
+      int byValue = Float.compare(row[b] + 0f, row[a] + 0f); // descending
+      return byValue != 0 ? byValue : Integer.compare(a, b);
+    });
+    int candidates = topK == 0 ? row.length : Math.min(topK, row.length);
+    float max = row[ids[0]];
+    if (temperature == 0 || max == Float.NEGATIVE_INFINITY) {
+      return ids[0];
+    }
+    double[] weights = new double[candidates];
+    double total = 0;
+    for (int i = 0; i < candidates; i++) {
+      float value = row[ids[i]];
+      weights[i] = probabilities ? Math.pow((double) value / max, 1.0 / temperature) : Math.exp((value - max) / temperature);
+      total += weights[i];
+    }
+    double u = random.nextDouble() * total;
+    for (int i = 0; i < candidates; i++) {
+      u -= weights[i];
+      if (u < 0) {
+        return ids[i];
+      }
+    }
+    return ids[0];
   }
 
   private static long[] counts(Sampler sampler, float[] row, boolean logits) {
@@ -106,7 +205,7 @@ class SamplerTest {
       }
     }
     double p = new ChiSquareTest().chiSquareTest(expected, observed);
-    assertTrue(p > 0.001, "p = " + p + " for counts " + java.util.Arrays.toString(counts));
+    assertTrue(p > 0.001, "p = " + p + " for counts " + Arrays.toString(counts));
   }
 
   private static float[] toFloats(double[] values) {
