@@ -714,6 +714,10 @@ public final class VectorKernels implements Kernels {
           transA ? buffer(rowBuffer, k) : null);
       return;
     }
+    if (n < L) {
+      narrowTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+      return;
+    }
     int threads = pool.threads();
     if (threads == 1 || (long) k * n < PARALLEL_ROW_PRODUCT || n < 2 * COLUMN_CHUNK) {
       rowsTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, 0, n);
@@ -727,6 +731,40 @@ public final class VectorKernels implements Kernels {
       pool.parallelFor(task.tasks, task);
     } finally {
       task.clear();
+    }
+  }
+
+  /**
+   * C (+)= op(A) · B for B not transposed and fewer columns than a vector (a classifier with a few
+   * classes): one sum per element, in four independent partial sums so that the adds do not wait
+   * on each other.
+   */
+  private static void narrowTimesB(boolean transA, int m, int n, int k, float[] a, int aOff,
+      float[] b, int bOff, float[] c, int cOff, boolean add) {
+    int as = transA ? m : 1;
+    for (int i = 0; i < m; i++) {
+      int ai = transA ? aOff + i : aOff + i * k;
+      int ci = cOff + i * n;
+      for (int j = 0; j < n; j++) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        int p = 0;
+        int ap = ai;
+        int bp = bOff + j;
+        for (; p + 4 <= k; p += 4, ap += 4 * as, bp += 4 * n) {
+          s0 += a[ap] * b[bp];
+          s1 += a[ap + as] * b[bp + n];
+          s2 += a[ap + 2 * as] * b[bp + 2 * n];
+          s3 += a[ap + 3 * as] * b[bp + 3 * n];
+        }
+        for (; p < k; p++, ap += as, bp += n) {
+          s0 += a[ap] * b[bp];
+        }
+        float sum = (s0 + s1) + (s2 + s3);
+        c[ci + j] = add ? c[ci + j] + sum : sum;
+      }
     }
   }
 
@@ -1047,6 +1085,13 @@ public final class VectorKernels implements Kernels {
   }
 
   private static float max(float[] x, int o, int len) {
+    if (len < L) {
+      float max = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j < len; j++) {
+        max = Math.max(max, x[o + j]);
+      }
+      return max;
+    }
     FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
     FloatVector m1 = m0;
     int j = 0;
@@ -1184,6 +1229,13 @@ public final class VectorKernels implements Kernels {
   }
 
   private static float sum(float[] x, int o, int len) {
+    if (len < L) {
+      float sum = 0f;
+      for (int j = 0; j < len; j++) {
+        sum += x[o + j];
+      }
+      return sum;
+    }
     FloatVector s0 = FloatVector.zero(S);
     FloatVector s1 = FloatVector.zero(S);
     FloatVector s2 = FloatVector.zero(S);
