@@ -68,14 +68,6 @@ public final class VectorKernels implements Kernels {
   private static final long PARALLEL_GEMM = 1L << 22;
   /** k·n at or above which B is packed by the pool too. */
   private static final long PARALLEL_PACK = 1L << 17;
-  /** The unit in which a row product's columns are split across the pool (whole vectors). */
-  private static final int COLUMN_CHUNK = 16 * L;
-  /**
-   * k·n of a B not transposed at or above which a product on the direct path (few rows) is split
-   * by columns across the pool: 2²⁰ floats (4 MiB) take ≈ 100 µs to stream, well above a pool
-   * hand-off.
-   */
-  private static final long PARALLEL_ROW_PRODUCT = 1L << 20;
   /** Row (or column-panel) tasks per pool thread in a parallel GEMM. */
   private static final int ROW_TASKS_PER_THREAD = 2;
   /** Elements summed in float lanes before being added into the double total. */
@@ -235,8 +227,7 @@ public final class VectorKernels implements Kernels {
   /**
    * The parallel parts of one GEMM: a body for {@link ThreadPool#parallelFor} that the calling
    * thread reuses from call to call, so that a parallel GEMM allocates no lambda. Task t of
-   * {@code tasks} packs B panels, or multiplies row groups, column panels or (on the direct path)
-   * columns, t/tasks to
+   * {@code tasks} packs B panels, or multiplies row groups or column panels, t/tasks to
    * (t+1)/tasks of the way through. The caller sets the fields, runs the pool (which returns only
    * when every task is done) and clears them; a thread runs one GEMM at a time.
    */
@@ -244,7 +235,6 @@ public final class VectorKernels implements Kernels {
     static final int PACK = 0;
     static final int ROWS = 1;
     static final int PANELS = 2;
-    static final int COLUMNS = 3;
 
     private final VectorKernels kernels;
     int mode;
@@ -304,10 +294,6 @@ public final class VectorKernels implements Kernels {
       switch (mode) {
         case PACK:
           packB(transB, n, k, b, bOff, pb, nPad, panels * t / tasks, panels * (t + 1) / tasks);
-          break;
-        case COLUMNS:
-          rowsTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate,
-              columnSplit(n, t, tasks), columnSplit(n, t + 1, tasks));
           break;
         case ROWS:
           kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate,
@@ -703,9 +689,10 @@ public final class VectorKernels implements Kernels {
 
   /**
    * The unpacked path for small products and for few rows (a one-row product in generation): op(B)
-   * is read where it is. With B not transposed, each row of C is built by {@link #rowTimesB}; a
-   * large B is split by columns across the pool, since such a product streams the whole of B from
-   * memory for a handful of flops per float.
+   * is read where it is, on the calling thread. With B not transposed, each row of C is built by
+   * {@link #rowTimesB}. Such a product streams all of B for two flops per float; splitting a
+   * 200 × 10000 B by columns across two threads made the language model's generation step slower
+   * on the 2-vCPU VM where it was tried (≈ 390 against ≈ 320 µs), so it is not split.
    */
   private void direct(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
       float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
@@ -718,19 +705,9 @@ public final class VectorKernels implements Kernels {
       narrowTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
       return;
     }
-    int threads = pool.threads();
-    if (threads == 1 || (long) k * n < PARALLEL_ROW_PRODUCT || n < 2 * COLUMN_CHUNK) {
-      rowsTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, 0, n);
-      return;
-    }
-    GemmTask task = gemmTasks.get();
-    task.set(transA, false, m, n, k, a, aOff, b, bOff, null, 0, c, cOff, accumulate, 0, 0);
-    try {
-      task.mode = GemmTask.COLUMNS;
-      task.tasks = Math.min(threads, n / COLUMN_CHUNK);
-      pool.parallelFor(task.tasks, task);
-    } finally {
-      task.clear();
+    for (int i = 0; i < m; i++) {
+      rowTimesB(a, transA ? aOff + i : aOff + i * k, transA ? m : 1, k, b, bOff, n, c,
+          cOff + i * n, accumulate);
     }
   }
 
@@ -768,22 +745,8 @@ public final class VectorKernels implements Kernels {
     }
   }
 
-  /** Columns [j0, j1) of C (+)= op(A) · B for B not transposed, one row of C at a time. */
-  private static void rowsTimesB(boolean transA, int m, int n, int k, float[] a, int aOff,
-      float[] b, int bOff, float[] c, int cOff, boolean accumulate, int j0, int j1) {
-    for (int i = 0; i < m; i++) {
-      rowTimesB(a, transA ? aOff + i : aOff + i * k, transA ? m : 1, k, b, bOff, n, c,
-          cOff + i * n, j0, j1, accumulate);
-    }
-  }
-
-  /** Columns a task of {@link GemmTask#COLUMNS} starts at: whole {@link #COLUMN_CHUNK}s but the last. */
-  private static int columnSplit(int n, int t, int tasks) {
-    return t == tasks ? n : n / COLUMN_CHUNK * t / tasks * COLUMN_CHUNK;
-  }
-
   /**
-   * C[ci + j] (+)= Σ_p A[ai + p·as] · B[bOff + p·n + j] for j in [j0, j1): a row of A times B.
+   * C[ci + j] (+)= Σ_p A[ai + p·as] · B[bOff + p·n + j] for j in [0, n): a row of A times B.
    * Eight rows of B are added into C in one pass, so B is read once, in eight sequential
    * streams, and C (which stays in cache) is read and written k/8 times. (Keeping blocks of C in
    * registers across all k instead read B down its columns, a stride of n floats: for the
@@ -791,9 +754,9 @@ public final class VectorKernels implements Kernels {
    * sum touched another page.)
    */
   private static void rowTimesB(float[] a, int ai, int as, int k, float[] b, int bOff, int n,
-      float[] c, int ci, int j0, int j1, boolean add) {
+      float[] c, int ci, boolean add) {
     if (!add) {
-      java.util.Arrays.fill(c, ci + j0, ci + j1, 0f);
+      java.util.Arrays.fill(c, ci, ci + n, 0f);
     }
     int p = 0;
     for (; p + 8 <= k; p += 8) {
@@ -807,8 +770,8 @@ public final class VectorKernels implements Kernels {
       FloatVector s6 = FloatVector.broadcast(S, a[ap + 6 * as]);
       FloatVector s7 = FloatVector.broadcast(S, a[ap + 7 * as]);
       int b0 = bOff + p * n;
-      int j = j0;
-      for (; j + L <= j1; j += L) {
+      int j = 0;
+      for (; j + L <= n; j += L) {
         int bj = b0 + j;
         FloatVector acc = FloatVector.fromArray(S, c, ci + j);
         acc = FloatVector.fromArray(S, b, bj).fma(s0, acc);
@@ -821,7 +784,7 @@ public final class VectorKernels implements Kernels {
         acc = FloatVector.fromArray(S, b, bj + 7 * n).fma(s7, acc);
         acc.intoArray(c, ci + j);
       }
-      for (; j < j1; j++) {
+      for (; j < n; j++) {
         float sum = c[ci + j];
         for (int q = 0, bq = b0 + j; q < 8; q++, bq += n) {
           sum += a[ap + q * as] * b[bq];
@@ -830,7 +793,7 @@ public final class VectorKernels implements Kernels {
       }
     }
     for (; p < k; p++) {
-      axpy(c, ci + j0, j1 - j0, a[ai + p * as], b, bOff + p * n + j0);
+      axpy(c, ci, n, a[ai + p * as], b, bOff + p * n);
     }
   }
 

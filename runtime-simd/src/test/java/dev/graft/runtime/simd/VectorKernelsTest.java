@@ -78,8 +78,8 @@ class VectorKernelsTest {
       // Rows that are not a whole number of micro-tile groups, several k blocks, narrow panel,
       // parallel over rows.
       cases.add(Arguments.of(layout, 253, 40, 520));
-      // Few rows times a large B (generation's output layer): the direct path, split by columns
-      // across the pool when B is not transposed.
+      // Few rows times a large B (generation's output layer): the direct path, with k not a
+      // multiple of the eight rows of B a pass adds.
       cases.add(Arguments.of(layout, 1, 5000, 210));
       cases.add(Arguments.of(layout, 3, 4099, 257));
     }
