@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.graft.runtime.kernel.ThreadPool;
-import dev.graft.runtime.text.Sampler;
 import java.lang.management.ManagementFactory;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.AfterEach;
@@ -20,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * After warm-up, {@link Session#runInto}, {@link Session#runAllInto},
  * {@link Session#eval(int, NDArray...)}, {@link Trainer#step(NDArray...)} (with each optimizer),
- * {@link ThreadPool#parallelFor} and a {@link Sampler}'s draws allocate nothing (with an executor
- * that allocates nothing itself). Measured with HotSpot's
+ * and {@link ThreadPool#parallelFor} allocate nothing (with an executor that allocates nothing
+ * itself). Measured with HotSpot's
  * per-thread allocation counter, which counts every byte a thread allocates (TLAB or not), over
  * rounds of {@value #CALLS} calls (see {@link #bytesOver}); the test is skipped where the JVM
  * does not offer the counter. The first test checks that the probe sees an allocating call, so
@@ -117,24 +115,6 @@ class HotPathAllocationTest {
       assertTrue(ids.length >= 1);
       assertEquals(0, bytesOver(() -> pool.parallelFor(8, task), ids));
     }
-  }
-
-  @Test
-  void samplingAllocatesNothing() {
-    SplittableRandom random = new SplittableRandom(4);
-    float[] row = new float[500];
-    for (int i = 0; i < row.length; i++) {
-      row[i] = (float) random.nextGaussian();
-    }
-    Sampler all = new Sampler(0.8f, 0, 1);
-    assertEquals(0, bytesOver(() -> all.fromLogits(row)), "all candidates, logits");
-    Sampler topK = new Sampler(1.2f, 40, 2);
-    assertEquals(0, bytesOver(() -> topK.fromLogits(row)), "top 40, logits");
-    float[] probabilities = row.clone();
-    for (int i = 0; i < row.length; i++) {
-      probabilities[i] = (float) Math.exp(row[i]);
-    }
-    assertEquals(0, bytesOver(() -> all.fromProbabilities(probabilities)), "all candidates, probabilities");
   }
 
   @Test

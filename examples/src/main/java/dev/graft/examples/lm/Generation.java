@@ -15,10 +15,9 @@ import java.util.Set;
  * with the state.
  *
  * <p>Every step writes into arrays made once ({@link LanguageModel#nextInto}): the logits, and
- * two states that take turns, since a step cannot write the state it reads. Drawing and feeding
- * a token then allocates nothing here (nor in the {@link Sampler}) once that token has been drawn
- * before (see {@link #tokens}); what the step allocates inside the session and the kernels is
- * theirs.
+ * two states that take turns, since a step cannot write the state it reads. Feeding a token
+ * then allocates nothing here once that token has been drawn before (see {@link #tokens}); the
+ * {@link Sampler} still allocates per draw (it sorts a copy of the row).
  */
 public final class Generation {
   private final LanguageModel model;

@@ -14,17 +14,12 @@ import java.util.SplittableRandom;
  * generator: the same seed and the same rows give the same tokens. Temperature 0 always picks
  * the most likely token (the lowest id among ties).
  *
- * <p>A sampler is not thread-safe: its generator advances with every draw, and every draw reuses
- * the sampler's buffers, so that once they fit the row a draw allocates nothing.
+ * <p>A sampler is not thread-safe: its generator advances with every draw.
  */
 public final class Sampler {
   private final float temperature;
   private final int topK;
   private final SplittableRandom random;
-  /** The ranking of the last row drawn from (see {@link #rank}); grown to the widest row. */
-  private long[] ranking = new long[0];
-  /** The weights of the last draw's candidates; grown to the most candidates. */
-  private double[] weights = new double[0];
 
   /** A token and its probability, as {@link #top} returns them. */
   public record Candidate(int id, String token, float probability) {}
@@ -69,34 +64,27 @@ public final class Sampler {
   }
 
   private int draw(float[] row, boolean probabilities) {
-    if (ranking.length < row.length) {
-      ranking = new long[row.length];
-    }
-    rank(row, ranking);
-    int candidates = topK == 0 ? row.length : Math.min(topK, row.length);
-    int first = id(ranking[0]);
-    float max = row[first];
+    int[] candidates = best(row, topK == 0 ? row.length : Math.min(topK, row.length));
+    float max = row[candidates[0]];
     if (temperature == 0 || max == Float.NEGATIVE_INFINITY) {
-      return first;
-    }
-    if (weights.length < candidates) {
-      weights = new double[candidates];
+      return candidates[0];
     }
     // Weights relative to the most likely candidate, so that nothing overflows.
+    double[] weights = new double[candidates.length];
     double total = 0;
-    for (int i = 0; i < candidates; i++) {
-      float value = row[id(ranking[i])];
+    for (int i = 0; i < candidates.length; i++) {
+      float value = row[candidates[i]];
       weights[i] = probabilities ? Math.pow((double) value / max, 1.0 / temperature) : Math.exp((value - max) / temperature);
       total += weights[i];
     }
     double u = random.nextDouble() * total;
-    for (int i = 0; i < candidates; i++) {
+    for (int i = 0; i < candidates.length; i++) {
       u -= weights[i];
       if (u < 0) {
-        return id(ranking[i]);
+        return candidates[i];
       }
     }
-    return first; // only reached through rounding; the first candidate is the most likely
+    return candidates[0]; // only reached through rounding; the first candidate is the most likely
   }
 
   /**
@@ -115,36 +103,39 @@ public final class Sampler {
       throw new IllegalArgumentException("k must be positive, got " + k);
     }
     checkProbabilities(probabilities);
-    long[] ranking = new long[probabilities.length];
-    rank(probabilities, ranking);
     List<Candidate> top = new ArrayList<>();
-    for (int i = 0; i < Math.min(k, probabilities.length); i++) {
-      int id = id(ranking[i]);
+    for (int id : best(probabilities, Math.min(k, probabilities.length))) {
       top.add(new Candidate(id, vocabulary.token(id), probabilities[id]));
     }
     return Collections.unmodifiableList(top);
   }
 
-  /**
-   * Writes the ids of {@code row} (no NaN) to the start of {@code ranking}, largest value first,
-   * ties by lower id, each in the low half of a key whose high half orders the values in reverse:
-   * sorting the keys sorts the ids, without boxing them or a comparator.
-   */
-  private static void rank(float[] row, long[] ranking) {
+  /** The indices of the {@code k} largest values (no NaN), largest first, ties by lower index. */
+  private static int[] best(float[] row, int k) {
     if (row.length == 0) {
       throw new IllegalArgumentException("the row is empty");
     }
-    for (int id = 0; id < row.length; id++) {
-      int bits = Float.floatToIntBits(row[id] + 0f); // + 0f: -0 becomes 0, as == ties them
-      int order = bits ^ ((bits >> 31) & 0x7fffffff); // as a signed int, increases with the value
-      ranking[id] = (long) ~order << 32 | id;
+    float[] sorted = row.clone();
+    Arrays.sort(sorted);
+    float threshold = sorted[row.length - k];
+    Integer[] chosen = new Integer[k];
+    int count = 0;
+    for (int i = 0; i < row.length && count < k; i++) {
+      if (row[i] > threshold) {
+        chosen[count++] = i;
+      }
     }
-    Arrays.sort(ranking, 0, row.length);
-  }
-
-  /** The id in a key of {@link #rank}. */
-  private static int id(long key) {
-    return (int) key;
+    for (int i = 0; i < row.length && count < k; i++) {
+      if (row[i] == threshold) {
+        chosen[count++] = i;
+      }
+    }
+    Arrays.sort(chosen, (a, b) -> row[a] != row[b] ? Float.compare(row[b], row[a]) : Integer.compare(a, b));
+    int[] indices = new int[k];
+    for (int i = 0; i < k; i++) {
+      indices[i] = chosen[i];
+    }
+    return indices;
   }
 
   private static void checkProbabilities(float[] probabilities) {
