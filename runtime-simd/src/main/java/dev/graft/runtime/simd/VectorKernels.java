@@ -861,20 +861,6 @@ public final class VectorKernels implements Kernels {
 
   private static void softmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
       int zero, int r0, int r1) {
-    if (cols < L) {
-      shiftedExp(x, y, r0 * cols, cols, r0, r1);
-      for (int o = r0 * cols, end = r1 * cols; o < end; o += cols) {
-        float sum = 0f;
-        for (int j = 0; j < cols; j++) {
-          sum += y[o + j];
-        }
-        float inv = 1f / sum;
-        for (int j = 0; j < cols; j++) {
-          y[o + j] *= inv;
-        }
-      }
-      return;
-    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float max = max(x, o, cols);
@@ -891,21 +877,6 @@ public final class VectorKernels implements Kernels {
 
   private static void logSoftmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
       int zero, int r0, int r1) {
-    if (cols < L) {
-      float[] e = buffer(NARROW_SCRATCH, Math.min(NARROW_CHUNK, r1 - r0) * cols);
-      for (int c0 = r0; c0 < r1; c0 += NARROW_CHUNK) {
-        int c1 = Math.min(r1, c0 + NARROW_CHUNK);
-        shiftedExp(x, e, 0, cols, c0, c1);
-        for (int r = c0; r < c1; r++) {
-          int o = r * cols;
-          float lse = narrowLogSumExp(x, e, o, (r - c0) * cols, cols);
-          for (int j = 0; j < cols; j++) {
-            y[o + j] = x[o + j] - lse;
-          }
-        }
-      }
-      return;
-    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(x, o, cols);
@@ -929,19 +900,6 @@ public final class VectorKernels implements Kernels {
 
   private static void crossEntropyRange(float[] logits, float[] labels, float[] loss, int[] none,
       int cols, int zero, int r0, int r1) {
-    if (cols < L) {
-      narrowLogSumExps(logits, cols, r0, r1, loss);
-      for (int r = r0; r < r1; r++) {
-        int o = r * cols;
-        float lse = loss[r];
-        float sum = 0f;
-        for (int j = 0; j < cols; j++) {
-          sum += labels[o + j] * (lse - logits[o + j]);
-        }
-        loss[r] = sum;
-      }
-      return;
-    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(logits, o, cols);
@@ -977,73 +935,9 @@ public final class VectorKernels implements Kernels {
 
   private static void sparseCrossEntropyRange(float[] logits, float[] unused, float[] loss,
       int[] labels, int cols, int zero, int r0, int r1) {
-    if (cols < L) {
-      narrowLogSumExps(logits, cols, r0, r1, loss);
-      for (int r = r0; r < r1; r++) {
-        loss[r] -= logits[r * cols + labels[r]];
-      }
-      return;
-    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       loss[r] = logSumExp(logits, o, cols) - logits[o + labels[r]];
-    }
-  }
-
-  /*
-   * Rows narrower than a vector (a classifier with a few classes) never fill one: the row
-   * kernels above would spend their time in scalar exps and in horizontal reductions of empty
-   * vectors. For them, the shifted values x - max of a whole range of rows are laid out flat and
-   * exponentiated a vector at a time.
-   */
-
-  /** Rows per chunk of {@link #narrowLogSumExps}' scratch. */
-  private static final int NARROW_CHUNK = 256;
-  /** Per thread: the exps of a chunk of narrow rows. */
-  private static final ThreadLocal<float[]> NARROW_SCRATCH = new ThreadLocal<>();
-
-  /** {@code e[eo + (r - r0)·cols + j] = exp(x[r·cols + j] - max of row r)} for rows [r0, r1). */
-  private static void shiftedExp(float[] x, float[] e, int eo, int cols, int r0, int r1) {
-    for (int r = r0, d = eo; r < r1; r++, d += cols) {
-      int o = r * cols;
-      float max = Float.NEGATIVE_INFINITY;
-      for (int j = 0; j < cols; j++) {
-        max = Math.max(max, x[o + j]);
-      }
-      for (int j = 0; j < cols; j++) {
-        e[d + j] = x[o + j] - max;
-      }
-    }
-    int len = (r1 - r0) * cols;
-    int i = 0;
-    for (int bound = S.loopBound(len); i < bound; i += L) {
-      FloatVector.fromArray(S, e, eo + i).lanewise(VectorOperators.EXP).intoArray(e, eo + i);
-    }
-    for (; i < len; i++) {
-      e[eo + i] = (float) Math.exp(e[eo + i]);
-    }
-  }
-
-  /** The log-sum-exp of the narrow row x[o, o + cols) whose shifted exps are e[eo, eo + cols). */
-  private static float narrowLogSumExp(float[] x, float[] e, int o, int eo, int cols) {
-    float max = Float.NEGATIVE_INFINITY;
-    float sum = 0f;
-    for (int j = 0; j < cols; j++) {
-      max = Math.max(max, x[o + j]);
-      sum += e[eo + j];
-    }
-    return max == Float.NEGATIVE_INFINITY ? max : max + (float) Math.log(sum);
-  }
-
-  /** {@code lse[r]} = the log-sum-exp of narrow row r of x, for rows [r0, r1). */
-  private static void narrowLogSumExps(float[] x, int cols, int r0, int r1, float[] lse) {
-    float[] e = buffer(NARROW_SCRATCH, Math.min(NARROW_CHUNK, r1 - r0) * cols);
-    for (int c0 = r0; c0 < r1; c0 += NARROW_CHUNK) {
-      int c1 = Math.min(r1, c0 + NARROW_CHUNK);
-      shiftedExp(x, e, 0, cols, c0, c1);
-      for (int r = c0; r < c1; r++) {
-        lse[r] = narrowLogSumExp(x, e, r * cols, (r - c0) * cols, cols);
-      }
     }
   }
 
