@@ -750,8 +750,8 @@ public final class VectorKernels implements Kernels {
    * Eight rows of B are added into C in one pass, so B is read once, in eight sequential
    * streams, and C (which stays in cache) is read and written k/8 times. (Keeping blocks of C in
    * registers across all k instead read B down its columns, a stride of n floats: for the
-   * 200 × 10000 output layer of a language model that ran 2.5× slower, as every step of the
-   * sum touched another page.)
+   * 200 × 10000 output layer of a language model that ran 2.5× slower, likely because every
+   * step of the sum touched another page.)
    */
   private static void rowTimesB(float[] a, int ai, int as, int k, float[] b, int bOff, int n,
       float[] c, int ci, boolean add) {
