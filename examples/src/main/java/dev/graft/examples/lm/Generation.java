@@ -15,9 +15,8 @@ import java.util.Set;
  * with the state.
  *
  * <p>Every step writes into arrays made once ({@link LanguageModel#nextInto}): the logits, and
- * two states that take turns, since a step cannot write the state it reads. Feeding a token
- * then allocates nothing here once that token has been drawn before (see {@link #tokens}); the
- * {@link Sampler} still allocates per draw (it sorts a copy of the row).
+ * two states that take turns, since a step cannot write the state it reads. A draw copies the
+ * logits for the {@link Sampler} (which sorts a copy of its own).
  */
 public final class Generation {
   private final LanguageModel model;
@@ -29,14 +28,6 @@ public final class Generation {
   /** The arrays of a step, reused: {ids, state} and {logits, next state}. */
   private final NDArray[] inputs = new NDArray[2];
   private final NDArray[] results = new NDArray[2];
-  /**
-   * Per token id, the [1, 1] ids array that feeds it, made when it is first drawn: an NDArray
-   * cannot be rewritten by its owner, so the one array of one token is reused instead.
-   */
-  private final NDArray[] tokens;
-  /** The row a sampler draws from, copied from {@link #logits}, and the index that reads it. */
-  private final float[] row;
-  private final int[] at = new int[2];
 
   /** A generator positioned after {@code prompt} (ids). */
   public Generation(LanguageModel model, int[] prompt) {
@@ -45,19 +36,13 @@ public final class Generation {
     this.logits = NDArray.zeros(1, model.vocab());
     this.state = model.zeroState(1);
     this.spare = model.zeroState(1);
-    this.tokens = new NDArray[model.vocab()];
-    this.row = new float[model.vocab()];
     results[0] = logits;
     feed(prompt);
   }
 
   /** Runs {@code ids} through the model from the current state. */
   public void feed(int[] ids) {
-    step(NDArray.ofInts(ids, ids.length, 1));
-  }
-
-  private void step(NDArray ids) {
-    inputs[0] = ids;
+    inputs[0] = NDArray.ofInts(ids, ids.length, 1);
     inputs[1] = state;
     results[1] = spare;
     model.nextInto(results, inputs);
@@ -82,18 +67,12 @@ public final class Generation {
 
   /** Draws the next token, never {@code <unk>} if {@code noUnknown}, feeds it and returns its id. */
   public int next(Sampler sampler, boolean noUnknown) {
-    for (int i = 0; i < row.length; i++) {
-      at[1] = i;
-      row[i] = logits.getFloat(at); // toFloatArray() would copy into a new array
-    }
+    float[] row = logits.toFloatArray();
     if (noUnknown && row.length > 1) {
       row[Vocabulary.UNK_ID] = Float.NEGATIVE_INFINITY;
     }
     int id = sampler.fromLogits(row);
-    if (tokens[id] == null) {
-      tokens[id] = NDArray.ofInts(new int[] {id}, 1, 1);
-    }
-    step(tokens[id]);
+    feed(new int[] {id});
     return id;
   }
 

@@ -68,9 +68,8 @@ class SamplerTest {
   /**
    * The draws of fixed seeds from fixed rows are those of {@link #referenceDraws}, a plain
    * sampler written here: they hold the sampler to its order of candidates (value, then lower id
-   * among ties, 0 tying with -0), its weights, its top k and its use of the generator. Each sampler
-   * alternates a wide and a narrow row, so that a buffer sized for one serves, or is outgrown by,
-   * the other; and the rows are not written.
+   * among ties, 0 tying with -0), its weights, its top k and its use of the generator, over rows
+   * of two widths in turn; and the rows are not written.
    */
   @Test
   void drawsMatchAReferenceSamplerAcrossRowWidths() {
