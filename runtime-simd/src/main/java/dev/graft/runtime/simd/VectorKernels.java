@@ -61,11 +61,14 @@ public final class VectorKernels implements Kernels {
   /** m·n·k below which the unpacked direct path is used. */
   private static final long SMALL_GEMM = 1L << 15;
   /**
-   * m·n·k at or above which row blocks go to the pool (n ≈ 161 for a square product). A
-   * parallelFor hand-off to a parked worker costs ≈ 10–15 µs on a 2-vCPU VM, and at n = 128
-   * (≈ 65 µs on one thread) two threads measured slower than one on JDK 17 and 25.
+   * m·n·k at or above which row blocks go to the pool (n ≈ 101 for a square product), which
+   * includes a recurrent layer's per-step product at the PTB small shape (20 × 200 · 200 × 800).
+   * The pool's idle workers spin briefly before they park ({@link ThreadPool}), so products that
+   * follow each other closely hand off in well under a microsecond; a parked worker costs
+   * ≈ 10–15 µs to wake on a 2-vCPU VM. With the earlier threshold of 2²² those per-step products
+   * stayed on one thread, and the LM training step took 106 ms on two threads against 77 ms now.
    */
-  private static final long PARALLEL_GEMM = 1L << 22;
+  private static final long PARALLEL_GEMM = 1L << 20;
   /** k·n at or above which B is packed by the pool too. */
   private static final long PARALLEL_PACK = 1L << 17;
   /** Row (or column-panel) tasks per pool thread in a parallel GEMM. */
@@ -1035,8 +1038,23 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void reduceSum(float[] x, float[] y, int outer, int axis, int inner) {
+    if (outer == 1 && inner > 1) {
+      // One output row (a bias gradient: the sum over the batch): split its columns.
+      ScalarKernels.forRanges(pool, inner, (long) axis * inner, VectorKernels::columnSumRange, x,
+          y, null, null, axis, inner);
+      return;
+    }
     ScalarKernels.forRanges(pool, outer, (long) outer * axis * inner, VectorKernels::reduceSumRange,
         x, y, null, null, axis, inner);
+  }
+
+  /** {@code y[j] = sum over a of x[a·inner + j]} for the columns j in [j0, j1). */
+  private static void columnSumRange(float[] x, float[] y, float[] unused, int[] none, int axis,
+      int inner, int j0, int j1) {
+    java.util.Arrays.fill(y, j0, j1, 0f);
+    for (int a = 0; a < axis; a++) {
+      addInto(y, j0, x, a * inner + j0, j1 - j0);
+    }
   }
 
   private static void reduceSumRange(float[] x, float[] y, float[] unused, int[] none, int axis,
@@ -1149,12 +1167,20 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void sgdUpdate(float[] w, float[] g, float learningRate, int n) {
+    // Element ranges on the pool; the learning rate travels as its bits in an int argument.
+    ScalarKernels.forRanges(pool, n, n, VectorKernels::sgdRange, w, g, null, null,
+        Float.floatToRawIntBits(learningRate), 0);
+  }
+
+  private static void sgdRange(float[] w, float[] g, float[] unused, int[] none,
+      int learningRateBits, int unusedSize, int from, int to) {
+    float learningRate = Float.intBitsToFloat(learningRateBits);
     FloatVector neg = FloatVector.broadcast(S, -learningRate);
-    int i = 0;
-    for (int bound = S.loopBound(n); i < bound; i += L) {
+    int i = from;
+    for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
       FloatVector.fromArray(S, g, i).fma(neg, FloatVector.fromArray(S, w, i)).intoArray(w, i);
     }
-    ScalarKernels.sgdRange(w, g, learningRate, i, n);
+    ScalarKernels.sgdRange(w, g, learningRate, i, to);
   }
 
   @Override

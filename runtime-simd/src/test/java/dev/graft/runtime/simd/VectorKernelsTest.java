@@ -247,6 +247,29 @@ class VectorKernelsTest {
     }
   }
 
+  /** Sizes above the pool's threshold, so that the two-thread kernels split the work. */
+  @Test
+  void splitColumnSumsAndUpdatesAgreeWithScalar() {
+    SplittableRandom rnd = new SplittableRandom(21);
+    int axis = 70;
+    int inner = 1001; // 70,070 elements: past the threshold, and ranges that end mid-vector
+    float[] x = random(rnd, axis * inner, 10);
+    float[] e = new float[inner];
+    float[] a = new float[inner];
+    SCALAR.reduceSum(x, e, 1, axis, inner);
+    SIMD2.reduceSum(x, a, 1, axis, inner);
+    assertClose(e, a, 1e-5 * axis, "column sums");
+
+    int n = 70_001;
+    float[] w = random(rnd, n, 1);
+    float[] g = random(rnd, n, 1);
+    float[] we = w.clone();
+    float[] wa = w.clone();
+    SCALAR.sgdUpdate(we, g, 0.05f, n);
+    SIMD2.sgdUpdate(wa, g, 0.05f, n);
+    assertClose(we, wa, 1e-6, "sgd");
+  }
+
   @Test
   void gatherAndScatterAgreeWithScalar() {
     SplittableRandom rnd = new SplittableRandom(9);
