@@ -37,9 +37,13 @@ import java.util.function.Supplier;
 public final class Autodiff {
   private Autodiff() {}
 
-  /** Ops whose result carries no gradient to their inputs: leaves, masks and integer-valued results. */
+  /**
+   * Ops whose result carries no gradient to their inputs: leaves, masks and integer-valued
+   * results, and gradient ops that only autodiff builds (a loss is differentiated once).
+   */
   public static final Set<Op> NO_GRADIENT = Collections.unmodifiableSet(EnumSet.of(
-      Op.INPUT, Op.VARIABLE, Op.CONSTANT, Op.COUNT, Op.SIGN, Op.INSIDE, Op.GREATER, Op.EQUAL, Op.ONE_HOT));
+      Op.INPUT, Op.VARIABLE, Op.CONSTANT, Op.COUNT, Op.SIGN, Op.INSIDE, Op.GREATER, Op.EQUAL, Op.ONE_HOT,
+      Op.SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD));
 
   /** Fills in the gradients of every LOSS entry with respect to the trainable variables. */
   public static ModelGraph differentiate(ModelGraph model) {
@@ -308,8 +312,9 @@ public final class Autodiff {
       s.to(0, () -> s.g.mul(s.g.sub(s.g.mul(s.g.softmax(s.x(0)), sumLastKeep(s.g, s.x(1))), s.x(1)), perRow(s)));
       s.to(1, () -> s.g.mul(s.g.neg(s.g.logSoftmax(s.x(0))), perRow(s)));
     });
-    RULES.put(Op.SPARSE_SOFTMAX_CROSS_ENTROPY, s -> s.to(0, () -> s.g.mul(
-        s.g.sub(s.g.softmax(s.x(0)), s.g.oneHot(s.x(1), s.x(0).shape().last())), perRow(s))));
+    // (softmax − oneHot(labels)) · cotangent per row, as one row-wise kernel rather than four
+    // passes over [rows, classes] (at a vocabulary of 10000 those passes are most of the loss).
+    RULES.put(Op.SPARSE_SOFTMAX_CROSS_ENTROPY, s -> s.to(0, () -> s.g.sparseSoftmaxCrossEntropyGrad(s.x(0), s.x(1), s.ct)));
 
     RULES.put(Op.GATHER, s -> s.to(0, () -> s.g.scatterAdd(s.x(1), s.ct, s.x(0).shape())));
     RULES.put(Op.SCATTER_ADD, s -> s.to(1, () -> s.g.gather(s.ct, s.x(0))));

@@ -151,6 +151,7 @@ public final class Interpreter {
       case LOG_SOFTMAX -> softmax(n, true);
       case SOFTMAX_CROSS_ENTROPY -> softmaxCrossEntropy(n);
       case SPARSE_SOFTMAX_CROSS_ENTROPY -> sparseSoftmaxCrossEntropy(n);
+      case SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD -> sparseSoftmaxCrossEntropyGrad(n);
       case GATHER -> gather(n);
       case SCATTER_ADD -> scatterAdd(n);
       case ONE_HOT -> oneHot(n);
@@ -377,6 +378,23 @@ public final class Interpreter {
     for (int r = 0; r < out.length; r++) {
       int label = index(labels.data()[r], c, "label");
       out[r] = logSumExp(logits.data(), r * c, c) - logits.data()[r * c + label];
+    }
+    return new DoubleArray(shapeOf(n), out);
+  }
+
+  /** (softmax(row) − oneHot(label)) · scale per row. */
+  private DoubleArray sparseSoftmaxCrossEntropyGrad(Node n) {
+    DoubleArray logits = in(n, 0);
+    DoubleArray labels = in(n, 1);
+    DoubleArray rowScale = in(n, 2);
+    int c = logits.shape()[logits.rank() - 1];
+    double[] out = new double[logits.size()];
+    for (int r = 0; r < labels.size(); r++) {
+      int label = index(labels.data()[r], c, "label");
+      double lse = logSumExp(logits.data(), r * c, c);
+      double scale = rowScale.data()[r];
+      for (int j = 0; j < c; j++) out[r * c + j] = Math.exp(logits.data()[r * c + j] - lse) * scale;
+      out[r * c + label] -= scale;
     }
     return new DoubleArray(shapeOf(n), out);
   }

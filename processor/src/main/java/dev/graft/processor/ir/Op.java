@@ -83,6 +83,12 @@ public enum Op {
   SOFTMAX_CROSS_ENTROPY(Kind.ROWWISE),
   /** Inputs logits [..., c], int labels [...]; result [...]. */
   SPARSE_SOFTMAX_CROSS_ENTROPY(Kind.ROWWISE),
+  /**
+   * The gradient of SPARSE_SOFTMAX_CROSS_ENTROPY with respect to its logits, in one kernel: inputs
+   * logits [..., c], int labels [...] and the loss's cotangent [...]; result [..., c]. Only
+   * autodiff builds it.
+   */
+  SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD(Kind.ROWWISE),
 
   // ---- indexing
   /** Rows of table (input 0, float [n, ...]) at int indices (input 1, any shape): indices.shape + table.shape[1:]. */

@@ -245,6 +245,16 @@ public final class ShapeRules {
         }
         yield new Type(rows, DType.FLOAT32);
       }
+      case SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD -> {
+        Node labels = requireInt(op, in.get(1), "labels", pos);
+        Node rowScale = requireFloat(op, in.get(2), pos);
+        Shape rows = s.sub(0, s.rank() - 1);
+        if (!labels.shape().equals(rows) || !rowScale.shape().equals(rows)) {
+          throw new GraftException(Message.SHAPE_MISMATCH, pos, "the sparse cross-entropy gradient needs labels and row scales of shape "
+              + rows + ", got " + labels.shape() + " and " + rowScale.shape());
+        }
+        yield new Type(s, DType.FLOAT32);
+      }
       default -> throw new AssertionError(op);
     };
   }

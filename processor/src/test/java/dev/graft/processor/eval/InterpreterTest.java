@@ -192,6 +192,10 @@ class InterpreterTest {
         d(-Math.log(0.75), -Math.log(0.25)), 2);
     assertThrows(IndexOutOfBoundsException.class,
         () -> eval(g.sparseSoftmaxCrossEntropy(x, sparse), Map.of("y", DoubleArray.of(d(2, 0), 2))));
+    // softmax rows (0.25, 0.75) twice, minus one-hot (1, 0) and (0, 1), times 2 and -1
+    Node rowScale = c(d(2, -1), 2);
+    assertValue(eval(g.sparseSoftmaxCrossEntropyGrad(x, sparse, rowScale), Map.of("y", DoubleArray.of(d(1, 0), 2))),
+        d(0.5, -0.5, 0.75, -0.75), 2, 2);
   }
 
   @Test

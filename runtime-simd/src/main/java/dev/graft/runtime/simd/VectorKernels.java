@@ -944,6 +944,25 @@ public final class VectorKernels implements Kernels {
     }
   }
 
+  @Override
+  public void sparseSoftmaxCrossEntropyGradRows(float[] logits, int[] labels, float[] rowScale,
+      float[] out, int rows, int cols) {
+    ScalarKernels.checkLabels(labels, rows, cols);
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols,
+        VectorKernels::sparseCrossEntropyGradRange, logits, rowScale, out, labels, cols, 0);
+  }
+
+  private static void sparseCrossEntropyGradRange(float[] logits, float[] rowScale, float[] out,
+      int[] labels, int cols, int zero, int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      float sum = expStore(logits, o, out, cols, max(logits, o, cols));
+      float scale = rowScale[r];
+      scaleRange(out, o, cols, scale / sum);
+      out[o + labels[r]] -= scale;
+    }
+  }
+
   private static float max(float[] x, int o, int len) {
     if (len < L) {
       float max = Float.NEGATIVE_INFINITY;

@@ -213,6 +213,11 @@ class VectorKernelsTest {
       SCALAR.sparseSoftmaxCrossEntropyRows(x, sparse, le, rows, cols);
       simd.sparseSoftmaxCrossEntropyRows(x, sparse, la, rows, cols);
       assertClose(le, la, 1e-5, "sparse cross-entropy");
+
+      float[] rowScale = random(rnd, rows, 2);
+      SCALAR.sparseSoftmaxCrossEntropyGradRows(x, sparse, rowScale, e, rows, cols);
+      simd.sparseSoftmaxCrossEntropyGradRows(x, sparse, rowScale, a, rows, cols);
+      assertClose(e, a, 1e-5, "sparse cross-entropy gradient");
     }
   }
 

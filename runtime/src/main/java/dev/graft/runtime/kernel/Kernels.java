@@ -46,6 +46,15 @@ public interface Kernels {
    */
   void sparseSoftmaxCrossEntropyRows(float[] logits, int[] labels, float[] loss, int rows, int cols);
 
+  /**
+   * The gradient of {@link #sparseSoftmaxCrossEntropyRows} with respect to the logits, each row
+   * scaled by the cotangent of its loss: {@code out[r, j] = (softmax(logits[r, :])[j] - (j ==
+   * labels[r] ? 1 : 0)) * rowScale[r]}, in one pass per row. Labels are checked as there; out is
+   * not one of the inputs.
+   */
+  void sparseSoftmaxCrossEntropyGradRows(float[] logits, int[] labels, float[] rowScale,
+      float[] out, int rows, int cols);
+
   /** With x viewed as [outer, axis, inner]: {@code y[o, i] = sum_a x[o, a, i]}. */
   void reduceSum(float[] x, float[] y, int outer, int axis, int inner);
 

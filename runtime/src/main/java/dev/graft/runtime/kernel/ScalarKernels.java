@@ -358,6 +358,27 @@ public final class ScalarKernels implements Kernels {
     }
   }
 
+  @Override
+  public void sparseSoftmaxCrossEntropyGradRows(float[] logits, int[] labels, float[] rowScale,
+      float[] out, int rows, int cols) {
+    checkLabels(labels, rows, cols);
+    forRanges(pool, rows, (long) rows * cols, ScalarKernels::sparseCrossEntropyGradRange, logits,
+        rowScale, out, labels, cols, 0);
+  }
+
+  private static void sparseCrossEntropyGradRange(float[] logits, float[] rowScale, float[] out,
+      int[] labels, int cols, int zero, int r0, int r1) {
+    softmaxRange(logits, out, null, null, cols, 0, r0, r1);
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      float scale = rowScale[r];
+      for (int j = 0; j < cols; j++) {
+        out[o + j] *= scale;
+      }
+      out[o + labels[r]] -= scale;
+    }
+  }
+
   /** Throws if any of the first {@code rows} labels lies outside [0, cols). */
   public static void checkLabels(int[] labels, int rows, int cols) {
     for (int r = 0; r < rows; r++) {

@@ -119,14 +119,17 @@ class ScalarKernelsTest {
           labels[r * cols + j] /= (float) norm;
         }
       }
+      float[] rowScale = random(rnd, rows, 2);
       float[] sm = new float[x.length];
       float[] lsm = new float[x.length];
       float[] ce = new float[rows];
       float[] sce = new float[rows];
+      float[] sceGrad = new float[x.length];
       K.softmaxRows(x, sm, rows, cols);
       K.logSoftmaxRows(x, lsm, rows, cols);
       K.softmaxCrossEntropyRows(x, labels, ce, rows, cols);
       K.sparseSoftmaxCrossEntropyRows(x, sparse, sce, rows, cols);
+      K.sparseSoftmaxCrossEntropyGradRows(x, sparse, rowScale, sceGrad, rows, cols);
       for (int r = 0; r < rows; r++) {
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < cols; j++) {
@@ -143,6 +146,8 @@ class ScalarKernelsTest {
           double logP = x[i] - lse;
           assertEquals(Math.exp(logP), sm[i], 1e-6 + 1e-5 * Math.exp(logP), "softmax " + i);
           assertEquals(logP, lsm[i], 1e-4 * (1 + Math.abs(logP)), "log-softmax " + i);
+          double grad = (Math.exp(logP) - (j == sparse[r] ? 1 : 0)) * rowScale[r];
+          assertEquals(grad, sceGrad[i], 1e-6 + 1e-5 * Math.abs(grad), "sparse ce gradient " + i);
           expectedCe -= labels[i] * logP;
         }
         assertEquals(expectedCe, ce[r], 1e-4 * (1 + Math.abs(expectedCe)), "ce row " + r);
@@ -168,6 +173,11 @@ class ScalarKernelsTest {
         e.getMessage());
     assertThrows(IndexOutOfBoundsException.class,
         () -> K.sparseSoftmaxCrossEntropyRows(new float[6], new int[] {-1, 0}, new float[2], 2, 3));
+    IndexOutOfBoundsException g = assertThrows(IndexOutOfBoundsException.class,
+        () -> K.sparseSoftmaxCrossEntropyGradRows(new float[6], new int[] {1, 3}, new float[2],
+            new float[6], 2, 3));
+    assertTrue(g.getMessage().contains("row 1") && g.getMessage().contains("label 3"),
+        g.getMessage());
   }
 
   @Test
