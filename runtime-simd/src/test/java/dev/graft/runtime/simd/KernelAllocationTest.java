@@ -143,8 +143,12 @@ class KernelAllocationTest {
             () -> k.softmaxCrossEntropyRows(x, labels, loss, rows, cols));
         assertAllocationFree(what + "sparseSoftmaxCrossEntropyRows", poolBytes,
             () -> k.sparseSoftmaxCrossEntropyRows(x, sparse, loss, rows, cols));
+        assertAllocationFree(what + "sparseSoftmaxCrossEntropyGradRows", poolBytes,
+            () -> k.sparseSoftmaxCrossEntropyGradRows(x, sparse, loss, y, rows, cols));
         assertAllocationFree(what + "reduceSum", poolBytes,
             () -> k.reduceSum(x, y, rows, 100, 100));
+        assertAllocationFree(what + "reduceSum of one row", poolBytes,
+            () -> k.reduceSum(x, y, 1, rows, cols));
         assertAllocationFree(what + "reduceMax", poolBytes,
             () -> k.reduceMax(x, y, rows, 100, 100));
         assertAllocationFree(what + "gather", 0, () -> k.gather(x, 100, 50, sparse, rows, y));
@@ -153,6 +157,8 @@ class KernelAllocationTest {
         assertAllocationFree(what + "adamUpdate", 0,
             () -> k.adamUpdate(y, x, moment1, moment2, 1e-3f, 0.9f, 0.999f, 1e-8f, 3, 1001));
         assertAllocationFree(what + "sgdUpdate", 0, () -> k.sgdUpdate(y, x, 1e-3f, 1001));
+        assertAllocationFree(what + "sgdUpdate on the pool", poolBytes,
+            () -> k.sgdUpdate(y, x, 1e-3f, rows * cols));
         assertAllocationFree(what + "scale", 0, () -> k.scale(y, 1f, 1001));
         assertAllocationFree(what + "sumOfSquares", 0, () -> k.sumOfSquares(x, 3001));
       }
