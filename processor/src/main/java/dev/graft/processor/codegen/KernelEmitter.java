@@ -266,9 +266,23 @@ final class KernelEmitter {
   /** Sizes, inline scalars and the loads before any loop, shared by both variants. */
   private static void prologue(CodeBlock.Builder body, LoopNest nest) {
     for (int l = 0; l < nest.levels(); l++) body.addStatement("int n$L = $L", l, dim(nest.extents().get(l)));
+    invariants(body, nest);
+    if (nest.levels() > 1) body.addStatement("int o = 0");
+  }
+
+  /** The counts and the operands loaded once, before any loop. */
+  private static void invariants(CodeBlock.Builder body, LoopNest nest) {
     for (Node c : nest.counts()) body.addStatement("float c$L = (float) ($L)", c.id(), countExpression(c));
     loadScalars(body, nest, 0, null);
-    if (nest.levels() > 1) body.addStatement("int o = 0");
+  }
+
+  /**
+   * Whether the kernel's value is the same at every index: every operand is loaded before the
+   * loops, and no member is a constant array (which is read at the output index).
+   */
+  private static boolean indexIndependent(Kernel k, LoopNest nest) {
+    return nest.loads().stream().allMatch(l -> l.depth() == 0)
+        && k.members().stream().noneMatch(m -> m.op() == Op.CONSTANT && !Kernel.isInlineScalar(m));
   }
 
   /** {@code float x = in[index]} for the operands loaded at {@code depth}. */
@@ -294,6 +308,13 @@ final class KernelEmitter {
     }
     LoopNest nest = loopNest(k, arrays);
     int levels = nest.levels();
+    if (inPlace == null && levels > 0 && indexIndependent(k, nest)) {
+      // Nothing changes along any axis (a loss's 1/count cotangent): compute the value once.
+      invariants(body, nest);
+      for (Node m : k.members()) body.addStatement("float v$L = $L", m.id(), expression(m, k, "0"));
+      body.addStatement("$T.fill(out, 0, $L, v$L)", java.util.Arrays.class, size(root.shape()), root.id());
+      return;
+    }
     prologue(body, nest);
     String outIndex = levels == 0 ? "0" : levels == 1 ? "i0" : "o";
     for (int l = 0; l < levels; l++) {
@@ -327,7 +348,7 @@ final class KernelEmitter {
       return false;
     }
     LoopNest nest = loopNest(k, arrays);
-    if (nest.levels() == 0) return false;
+    if (nest.levels() == 0 || (k.kind() == Kernel.Kind.ELEMENTWISE && indexIndependent(k, nest))) return false;
     Dim inner = nest.extents().get(nest.levels() - 1);
     return !inner.isFixed() || inner.value() >= MIN_VECTOR_EXTENT;
   }

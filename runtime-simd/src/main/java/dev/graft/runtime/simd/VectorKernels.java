@@ -73,6 +73,14 @@ public final class VectorKernels implements Kernels {
   private static final long PARALLEL_PACK = 1L << 17;
   /** Row (or column-panel) tasks per pool thread in a parallel GEMM. */
   private static final int ROW_TASKS_PER_THREAD = 2;
+  /**
+   * Elements below which {@link #reduceSum} is plain Java. Such a sum (a mean loss over a batch)
+   * often runs once per training step, so its method stays in C1 code for hundreds of steps,
+   * and C1 code allocates an object for every Vector API operation: 7 KB per step of the
+   * language model after JMH's warm-up, all from this one sum. The plain loop costs at most a
+   * few microseconds.
+   */
+  private static final long SCALAR_REDUCTION = 1L << 12;
   /** Elements summed in float lanes before being added into the double total. */
   private static final int SQUARES_CHUNK = 1024;
 
@@ -1086,6 +1094,10 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void reduceSum(float[] x, float[] y, int outer, int axis, int inner) {
+    if ((long) outer * axis * inner < SCALAR_REDUCTION) {
+      ScalarKernels.reduceSumRange(x, y, null, null, axis, inner, 0, outer);
+      return;
+    }
     if (outer == 1 && inner > 1) {
       // One output row (a bias gradient: the sum over the batch): split its columns.
       ScalarKernels.forRanges(pool, inner, (long) axis * inner, VectorKernels::columnSumRange, x,

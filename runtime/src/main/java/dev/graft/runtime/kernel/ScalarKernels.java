@@ -503,7 +503,11 @@ public final class ScalarKernels implements Kernels {
         null, axis, inner);
   }
 
-  private static void reduceSumRange(float[] x, float[] y, float[] unused, int[] none, int axis,
+  /**
+   * {@link #reduceSum} over the outer indices [o0, o1), on the calling thread. Public for the
+   * Vector API library, which sends it reductions too small to be worth vectors.
+   */
+  public static void reduceSumRange(float[] x, float[] y, float[] unused, int[] none, int axis,
       int inner, int o0, int o1) {
     for (int o = o0; o < o1; o++) {
       int base = o * axis * inner;
