@@ -30,7 +30,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>After warm-up no call allocates: scratch arrays are per thread and only grow, and the
  * bodies handed to the pool are per-thread objects reused across calls ({@link GemmTask},
  * {@link ScalarKernels#forRanges}) rather than capturing lambdas. Bounds checks, gather and the
- * scalar tails of the optimizer updates are {@link ScalarKernels}' own static helpers.
+ * scalar tails of the optimizer updates are {@link ScalarKernels}' own static helpers. Rows and
+ * ranges shorter than one vector (a 3-class classifier's rows, a 3-element bias) run plain scalar
+ * code that creates no vector at all: C1 code, and C2 code that did not inline a Vector API
+ * intrinsic, allocates an object for every vector, and an end-to-end test of a 3-class model
+ * measured 512–608 bytes per call from the empty-loop vectors of such rows ({@code FacadeIntoTest}).
  */
 public final class VectorKernels implements Kernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -860,6 +864,12 @@ public final class VectorKernels implements Kernels {
 
   /** {@code y[yo + j] += s * x[xo + j]} for j in [0, len). */
   private static void axpy(float[] y, int yo, int len, float s, float[] x, int xo) {
+    if (len < L) {
+      for (int j = 0; j < len; j++) {
+        y[yo + j] += s * x[xo + j];
+      }
+      return;
+    }
     FloatVector sv = FloatVector.broadcast(S, s);
     int j = 0;
     for (int bound = S.loopBound(len); j < bound; j += L) {
@@ -872,6 +882,13 @@ public final class VectorKernels implements Kernels {
   }
 
   private static float dot(float[] x, int xo, float[] y, int yo, int len) {
+    if (len < L) {
+      float sum = 0f;
+      for (int j = 0; j < len; j++) {
+        sum += x[xo + j] * y[yo + j];
+      }
+      return sum;
+    }
     FloatVector s0 = FloatVector.zero(S);
     FloatVector s1 = FloatVector.zero(S);
     int j = 0;
@@ -920,10 +937,12 @@ public final class VectorKernels implements Kernels {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(x, o, cols);
-      FloatVector sub = FloatVector.broadcast(S, lse);
       int j = 0;
-      for (int bound = S.loopBound(cols); j < bound; j += L) {
-        FloatVector.fromArray(S, x, o + j).sub(sub).intoArray(y, o + j);
+      if (cols >= L) {
+        FloatVector sub = FloatVector.broadcast(S, lse);
+        for (int bound = S.loopBound(cols); j < bound; j += L) {
+          FloatVector.fromArray(S, x, o + j).sub(sub).intoArray(y, o + j);
+        }
       }
       for (; j < cols; j++) {
         y[o + j] = x[o + j] - lse;
@@ -943,6 +962,14 @@ public final class VectorKernels implements Kernels {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(logits, o, cols);
+      if (cols < L) {
+        float sum = 0f;
+        for (int j = 0; j < cols; j++) {
+          sum += labels[o + j] * (lse - logits[o + j]);
+        }
+        loss[r] = sum;
+        continue;
+      }
       FloatVector lv = FloatVector.broadcast(S, lse);
       FloatVector s0 = FloatVector.zero(S);
       FloatVector s1 = FloatVector.zero(S);
@@ -1027,6 +1054,15 @@ public final class VectorKernels implements Kernels {
 
   /** {@code y = exp(x - max)} over the row; returns the sum. */
   private static float expStore(float[] x, int o, float[] y, int len, float max) {
+    if (len < L) {
+      float sum = 0f;
+      for (int j = 0; j < len; j++) {
+        float e = (float) Math.exp(x[o + j] - max);
+        y[o + j] = e;
+        sum += e;
+      }
+      return sum;
+    }
     FloatVector mv = FloatVector.broadcast(S, max);
     FloatVector s0 = FloatVector.zero(S);
     FloatVector s1 = FloatVector.zero(S);
@@ -1060,6 +1096,13 @@ public final class VectorKernels implements Kernels {
     if (max == Float.NEGATIVE_INFINITY) {
       return max;
     }
+    if (len < L) {
+      float sum = 0f;
+      for (int j = 0; j < len; j++) {
+        sum += (float) Math.exp(x[o + j] - max);
+      }
+      return max + (float) Math.log(sum);
+    }
     FloatVector mv = FloatVector.broadcast(S, max);
     FloatVector s0 = FloatVector.zero(S);
     FloatVector s1 = FloatVector.zero(S);
@@ -1079,6 +1122,12 @@ public final class VectorKernels implements Kernels {
   }
 
   private static void scaleRange(float[] x, int o, int len, float s) {
+    if (len < L) {
+      for (int j = 0; j < len; j++) {
+        x[o + j] *= s;
+      }
+      return;
+    }
     FloatVector sv = FloatVector.broadcast(S, s);
     int j = 0;
     for (int bound = S.loopBound(len); j < bound; j += L) {
@@ -1235,6 +1284,10 @@ public final class VectorKernels implements Kernels {
   private static void sgdRange(float[] w, float[] g, float[] unused, int[] none,
       int learningRateBits, int unusedSize, int from, int to) {
     float learningRate = Float.intBitsToFloat(learningRateBits);
+    if (to - from < L) {
+      ScalarKernels.sgdRange(w, g, learningRate, from, to);
+      return;
+    }
     FloatVector neg = FloatVector.broadcast(S, -learningRate);
     int i = from;
     for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
@@ -1249,6 +1302,10 @@ public final class VectorKernels implements Kernels {
     ScalarKernels.checkAdamStep(step);
     float stepSize = ScalarKernels.adamStepSize(learningRate, beta1, step);
     float invCorrection2 = ScalarKernels.adamInvCorrection2(beta2, step);
+    if (n < L) {
+      ScalarKernels.adamRange(w, g, m, v, stepSize, invCorrection2, beta1, beta2, epsilon, 0, n);
+      return;
+    }
     FloatVector b1 = FloatVector.broadcast(S, beta1);
     FloatVector b2 = FloatVector.broadcast(S, beta2);
     FloatVector c1 = FloatVector.broadcast(S, 1f - beta1);
@@ -1285,6 +1342,13 @@ public final class VectorKernels implements Kernels {
 
   /** Sum of squares of a chunk short enough that float lanes lose little precision. */
   private static double squaresChunk(float[] x, int o, int len) {
+    if (len < L) {
+      double sum = 0;
+      for (int j = 0; j < len; j++) {
+        sum += (double) x[o + j] * x[o + j];
+      }
+      return sum;
+    }
     FloatVector s0 = FloatVector.zero(S);
     FloatVector s1 = FloatVector.zero(S);
     FloatVector s2 = FloatVector.zero(S);
