@@ -864,17 +864,13 @@ public final class VectorKernels implements Kernels {
 
   /** {@code y[yo + j] += s * x[xo + j]} for j in [0, len). */
   private static void axpy(float[] y, int yo, int len, float s, float[] x, int xo) {
-    if (len < L) {
-      for (int j = 0; j < len; j++) {
-        y[yo + j] += s * x[xo + j];
-      }
-      return;
-    }
-    FloatVector sv = FloatVector.broadcast(S, s);
     int j = 0;
-    for (int bound = S.loopBound(len); j < bound; j += L) {
-      FloatVector.fromArray(S, x, xo + j).fma(sv, FloatVector.fromArray(S, y, yo + j))
-          .intoArray(y, yo + j);
+    if (len >= L) { // no vector at all for a short range (see the class comment)
+      FloatVector sv = FloatVector.broadcast(S, s);
+      for (int bound = S.loopBound(len); j < bound; j += L) {
+        FloatVector.fromArray(S, x, xo + j).fma(sv, FloatVector.fromArray(S, y, yo + j))
+            .intoArray(y, yo + j);
+      }
     }
     for (; j < len; j++) {
       y[yo + j] += s * x[xo + j];
@@ -1122,16 +1118,12 @@ public final class VectorKernels implements Kernels {
   }
 
   private static void scaleRange(float[] x, int o, int len, float s) {
-    if (len < L) {
-      for (int j = 0; j < len; j++) {
-        x[o + j] *= s;
-      }
-      return;
-    }
-    FloatVector sv = FloatVector.broadcast(S, s);
     int j = 0;
-    for (int bound = S.loopBound(len); j < bound; j += L) {
-      FloatVector.fromArray(S, x, o + j).mul(sv).intoArray(x, o + j);
+    if (len >= L) {
+      FloatVector sv = FloatVector.broadcast(S, s);
+      for (int bound = S.loopBound(len); j < bound; j += L) {
+        FloatVector.fromArray(S, x, o + j).mul(sv).intoArray(x, o + j);
+      }
     }
     for (; j < len; j++) {
       x[o + j] *= s;
@@ -1284,14 +1276,12 @@ public final class VectorKernels implements Kernels {
   private static void sgdRange(float[] w, float[] g, float[] unused, int[] none,
       int learningRateBits, int unusedSize, int from, int to) {
     float learningRate = Float.intBitsToFloat(learningRateBits);
-    if (to - from < L) {
-      ScalarKernels.sgdRange(w, g, learningRate, from, to);
-      return;
-    }
-    FloatVector neg = FloatVector.broadcast(S, -learningRate);
     int i = from;
-    for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
-      FloatVector.fromArray(S, g, i).fma(neg, FloatVector.fromArray(S, w, i)).intoArray(w, i);
+    if (to - from >= L) {
+      FloatVector neg = FloatVector.broadcast(S, -learningRate);
+      for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
+        FloatVector.fromArray(S, g, i).fma(neg, FloatVector.fromArray(S, w, i)).intoArray(w, i);
+      }
     }
     ScalarKernels.sgdRange(w, g, learningRate, i, to);
   }

@@ -19,8 +19,8 @@ import java.util.function.IntConsumer;
  * nothing to join rather than a stale entry; the number of jobs in flight is therefore bounded
  * by the concurrent and nested calls plus the workers, however the threads are scheduled.
  * An idle worker spins briefly for the next call, then waits on a monitor, whose
- * {@code wait}/{@code notify} allocate nothing either. Only a
- * new high-water mark of concurrent or nested calls allocates. The {@code task} is the caller's:
+ * {@code wait}/{@code notify} allocate nothing either. Only a new high-water mark of concurrent
+ * or nested calls allocates. The {@code task} is the caller's:
  * a capturing lambda created per call is the caller's allocation.
  */
 public final class ThreadPool implements AutoCloseable {
@@ -28,7 +28,7 @@ public final class ThreadPool implements AutoCloseable {
   /** Jobs kept for reuse; more jobs in flight than this allocate. */
   private static final int MAX_FREE_JOBS = 16;
   /** How long an idle worker, or a caller waiting for the workers, spins before it parks. */
-  static final long SPIN_NANOS = 50_000;
+  private static final long SPIN_NANOS = 50_000;
 
   private final int threads;
   private final Thread[] workers;
@@ -204,7 +204,7 @@ public final class ThreadPool implements AutoCloseable {
    * Busy-waits up to {@link #SPIN_NANOS} for a call to be published before the worker parks: a
    * model's products come a few microseconds apart, and waking a parked thread costs more than
    * that (≈ 10–15 µs on a 2-vCPU VM). {@link #activeCount} is read without the lock; it is only
-   * a hint, and the caller re-checks under the lock.
+   * a hint, and {@link #awaitJob} looks for a job again under the lock.
    */
   private void spinForWork() {
     long deadline = System.nanoTime() + SPIN_NANOS;
