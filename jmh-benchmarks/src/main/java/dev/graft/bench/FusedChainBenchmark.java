@@ -10,6 +10,9 @@ import dev.graft.runtime.kernel.ThreadPool;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -22,16 +25,20 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * {@code tanh(x * w + b)} over n floats: the generated fused loop (through the session and
- * through its executor alone) against the same three ops as separate passes, and a plain copy
- * of n floats as the memory-bandwidth reference. The {@code *Relu} pair repeats the comparison
- * with {@code relu} in place of {@code tanh}, where memory traffic rather than the activation's
- * arithmetic should set the time. Time per op is µs; divide by n for ns/element.
+ * {@code tanh(x * w + b)} over n floats: the model's generated fused loop, in its plain-Java class
+ * and in its Vector API variant (the one a session runs when the JVM has the Vector API), against
+ * the same three ops as three passes over arrays, in plain Java and with the Vector API, and a
+ * plain copy of n floats as the memory-bandwidth reference. The {@code *Relu} rows repeat the
+ * comparison with {@code relu} in place of {@code tanh}, where memory traffic rather than the
+ * activation's arithmetic should set the time. Time per op is µs; divide by n for ns/element.
+ * Run with {@code --add-modules jdk.incubator.vector}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class FusedChainBenchmark {
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
   @Param({"1048576", "16777216"})
   int n;
 
@@ -46,8 +53,10 @@ public class FusedChainBenchmark {
   private NDArray xArray;
 
   private ThreadPool pool;
-  private ModelExecutor executor;
-  private ModelExecutor reluExecutor;
+  private ModelExecutor scalar;
+  private ModelExecutor vector;
+  private ModelExecutor reluScalar;
+  private ModelExecutor reluVector;
   private int[] dims;
   private Object[] inputs;
   private float[][] variables;
@@ -63,26 +72,38 @@ public class FusedChainBenchmark {
     sum = new float[n];
     out = new float[n];
 
-    // One thread: the generated elementwise loop is sequential whatever the device offers.
+    // One thread: a generated elementwise loop runs on the calling thread whatever the device.
     session = Session.open(FusedChain.class, Device.cpu(1), Dims.of("n", n));
     session.assign("w", NDArray.of(w, n));
     session.assign("b", NDArray.of(b, n));
     xArray = NDArray.of(x, n);
 
     pool = new ThreadPool(1);
-    executor = new GraftFusedChain().newExecutor(KernelProvider.create(pool));
-    reluExecutor = new GraftFusedRelu().newExecutor(KernelProvider.create(pool));
+    scalar = new GraftFusedChain().newExecutor(KernelProvider.create(pool));
+    vector = new GraftFusedChain.Vector().newExecutor(KernelProvider.create(pool));
+    reluScalar = new GraftFusedRelu().newExecutor(KernelProvider.create(pool));
+    reluVector = new GraftFusedRelu.Vector().newExecutor(KernelProvider.create(pool));
     dims = new int[] {n};
     inputs = new Object[] {x};
     variables = new float[][] {w, b};
 
-    float[] expected = unfused().clone();
-    if (!Arrays.equals(expected, executor()) || !Arrays.equals(expected, session().toFloatArray())) {
-      throw new AssertionError("fused and unfused tanh results differ");
-    }
+    // The plain-Java loops use Math.tanh, as the scalar class does: the same bits. The Vector
+    // API's tanh is another implementation, so those rows agree within a few ulps only.
+    float[] expected = unfusedScalar().clone();
+    check("fusedScalar", expected, fusedScalar(), 0f);
+    check("fusedVector", expected, fusedVector(), 1e-6f);
+    check("unfusedVector", expected, unfusedVector(), 1e-6f);
+    check("session", expected, session().toFloatArray(), 1e-6f);
     float[] expectedRelu = unfusedRelu().clone();
-    if (!Arrays.equals(expectedRelu, executorRelu())) {
-      throw new AssertionError("fused and unfused relu results differ");
+    check("fusedReluScalar", expectedRelu, fusedReluScalar(), 0f);
+    check("fusedReluVector", expectedRelu, fusedReluVector(), 0f);
+  }
+
+  private static void check(String name, float[] expected, float[] actual, float tolerance) {
+    for (int i = 0; i < expected.length; i++) {
+      if (!(Math.abs(expected[i] - actual[i]) <= tolerance)) {
+        throw new AssertionError(name + " differs at " + i + ": " + actual[i] + " vs " + expected[i]);
+      }
     }
   }
 
@@ -106,16 +127,23 @@ public class FusedChainBenchmark {
     return session.run(0, xArray);
   }
 
-  /** Graft's generated executor alone, into a preallocated output. */
+  /** The generated plain-Java fused loop alone, into a preallocated output. */
   @Benchmark
-  public float[] executor() {
-    executor.run(0, dims, inputs, variables, out, null);
+  public float[] fusedScalar() {
+    scalar.run(0, dims, inputs, variables, out, null);
     return out;
   }
 
-  /** The same float operations as three passes with intermediate arrays. */
+  /** The generated Vector API fused loop alone, into a preallocated output. */
   @Benchmark
-  public float[] unfused() {
+  public float[] fusedVector() {
+    vector.run(0, dims, inputs, variables, out, null);
+    return out;
+  }
+
+  /** The same float operations as three plain-Java passes with intermediate arrays. */
+  @Benchmark
+  public float[] unfusedScalar() {
     for (int i = 0; i < n; i++) {
       product[i] = w[i] * x[i];
     }
@@ -128,6 +156,26 @@ public class FusedChainBenchmark {
     return out;
   }
 
+  /** The same three passes with the Vector API (and its tanh), as three library kernels would run. */
+  @Benchmark
+  public float[] unfusedVector() {
+    int l = SPECIES.length();
+    int bound = SPECIES.loopBound(n);
+    for (int i = 0; i < bound; i += l) {
+      FloatVector.fromArray(SPECIES, w, i).mul(FloatVector.fromArray(SPECIES, x, i)).intoArray(product, i);
+    }
+    for (int i = 0; i < bound; i += l) {
+      FloatVector.fromArray(SPECIES, b, i).add(FloatVector.fromArray(SPECIES, product, i)).intoArray(sum, i);
+    }
+    for (int i = 0; i < bound; i += l) {
+      FloatVector.fromArray(SPECIES, sum, i).lanewise(VectorOperators.TANH).intoArray(out, i);
+    }
+    for (int i = bound; i < n; i++) {
+      out[i] = (float) Math.tanh(b[i] + w[i] * x[i]);
+    }
+    return out;
+  }
+
   /** Bandwidth reference: read n floats, write n floats. */
   @Benchmark
   public float[] copy() {
@@ -135,14 +183,21 @@ public class FusedChainBenchmark {
     return out;
   }
 
-  /** The generated fused loop of {@link FusedRelu}, into a preallocated output. */
+  /** The generated plain-Java fused loop of {@link FusedRelu}, into a preallocated output. */
   @Benchmark
-  public float[] executorRelu() {
-    reluExecutor.run(0, dims, inputs, variables, out, null);
+  public float[] fusedReluScalar() {
+    reluScalar.run(0, dims, inputs, variables, out, null);
     return out;
   }
 
-  /** {@code relu(x * w + b)} as three passes, float math as in the generated loop. */
+  /** The generated Vector API fused loop of {@link FusedRelu}, into a preallocated output. */
+  @Benchmark
+  public float[] fusedReluVector() {
+    reluVector.run(0, dims, inputs, variables, out, null);
+    return out;
+  }
+
+  /** {@code relu(x * w + b)} as three plain-Java passes, float math as in the generated loop. */
   @Benchmark
   public float[] unfusedRelu() {
     for (int i = 0; i < n; i++) {
