@@ -43,7 +43,7 @@ public final class Autodiff {
    */
   public static final Set<Op> NO_GRADIENT = Collections.unmodifiableSet(EnumSet.of(
       Op.INPUT, Op.VARIABLE, Op.CONSTANT, Op.COUNT, Op.SIGN, Op.INSIDE, Op.GREATER, Op.EQUAL, Op.ONE_HOT,
-      Op.SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD));
+      Op.SOFTMAX_CROSS_ENTROPY_GRAD, Op.SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD));
 
   /** Fills in the gradients of every LOSS entry with respect to the trainable variables. */
   public static ModelGraph differentiate(ModelGraph model) {
@@ -308,8 +308,9 @@ public final class Autodiff {
     RULES.put(Op.LOG_SOFTMAX, s -> s.to(0, () -> s.g.sub(s.ct, s.g.mul(s.g.softmax(s.x(0)), sumLastKeep(s.g, s.ct)))));
     // loss = sum(labels)·logSumExp(logits) − labels·logits, so d/dlogits = softmax·sum(labels) − labels:
     // TensorFlow's softmax − labels when each label row sums to 1, and still right when it does not.
+    // One row-wise kernel, rather than softmax, a row sum and an elementwise pass.
     RULES.put(Op.SOFTMAX_CROSS_ENTROPY, s -> {
-      s.to(0, () -> s.g.mul(s.g.sub(s.g.mul(s.g.softmax(s.x(0)), sumLastKeep(s.g, s.x(1))), s.x(1)), perRow(s)));
+      s.to(0, () -> s.g.softmaxCrossEntropyGrad(s.x(0), s.x(1), s.ct));
       s.to(1, () -> s.g.mul(s.g.neg(s.g.logSoftmax(s.x(0))), perRow(s)));
     });
     // (softmax − oneHot(labels)) · cotangent per row, as one row-wise kernel rather than four

@@ -150,6 +150,7 @@ public final class Interpreter {
       case SOFTMAX -> softmax(n, false);
       case LOG_SOFTMAX -> softmax(n, true);
       case SOFTMAX_CROSS_ENTROPY -> softmaxCrossEntropy(n);
+      case SOFTMAX_CROSS_ENTROPY_GRAD -> softmaxCrossEntropyGrad(n);
       case SPARSE_SOFTMAX_CROSS_ENTROPY -> sparseSoftmaxCrossEntropy(n);
       case SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD -> sparseSoftmaxCrossEntropyGrad(n);
       case GATHER -> gather(n);
@@ -365,6 +366,25 @@ public final class Interpreter {
       double loss = 0;
       for (int j = 0; j < c; j++) loss += labels.data()[r * c + j] * (lse - logits.data()[r * c + j]);
       out[r] = loss;
+    }
+    return new DoubleArray(shapeOf(n), out);
+  }
+
+  /** (softmax(row) · sum(labels) − labels) · scale per row. */
+  private DoubleArray softmaxCrossEntropyGrad(Node n) {
+    DoubleArray logits = in(n, 0);
+    DoubleArray labels = in(n, 1);
+    DoubleArray rowScale = in(n, 2);
+    int c = logits.shape()[logits.rank() - 1];
+    double[] out = new double[logits.size()];
+    for (int r = 0; r < rowScale.size(); r++) {
+      double lse = logSumExp(logits.data(), r * c, c);
+      double labelSum = 0;
+      for (int j = 0; j < c; j++) labelSum += labels.data()[r * c + j];
+      double scale = rowScale.data()[r];
+      for (int j = 0; j < c; j++) {
+        out[r * c + j] = (Math.exp(logits.data()[r * c + j] - lse) * labelSum - labels.data()[r * c + j]) * scale;
+      }
     }
     return new DoubleArray(shapeOf(n), out);
   }

@@ -196,6 +196,14 @@ public final class Graph {
     return make(Op.SPARSE_SOFTMAX_CROSS_ENTROPY, List.of(logits, labels), Attrs.NONE);
   }
 
+  /**
+   * (softmax(logits) · sum(labels) − labels) · rowScale per row: the gradient of the dense loss
+   * with respect to its logits.
+   */
+  public Node softmaxCrossEntropyGrad(Node logits, Node labels, Node rowScale) {
+    return make(Op.SOFTMAX_CROSS_ENTROPY_GRAD, List.of(logits, labels, rowScale), Attrs.NONE);
+  }
+
   /** (softmax(logits) − oneHot(labels)) · rowScale per row: the gradient of the sparse loss. */
   public Node sparseSoftmaxCrossEntropyGrad(Node logits, Node labels, Node rowScale) {
     return make(Op.SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD, List.of(logits, labels, rowScale), Attrs.NONE);

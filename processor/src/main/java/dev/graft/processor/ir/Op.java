@@ -81,6 +81,12 @@ public enum Op {
   LOG_SOFTMAX(Kind.ROWWISE),
   /** Inputs logits [..., c], dense labels [..., c]; result [...]. */
   SOFTMAX_CROSS_ENTROPY(Kind.ROWWISE),
+  /**
+   * The gradient of SOFTMAX_CROSS_ENTROPY with respect to its logits, in one kernel: inputs logits
+   * [..., c], dense labels [..., c] and the loss's cotangent [...]; result [..., c]. Only
+   * autodiff builds it.
+   */
+  SOFTMAX_CROSS_ENTROPY_GRAD(Kind.ROWWISE),
   /** Inputs logits [..., c], int labels [...]; result [...]. */
   SPARSE_SOFTMAX_CROSS_ENTROPY(Kind.ROWWISE),
   /**

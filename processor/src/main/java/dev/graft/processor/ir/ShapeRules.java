@@ -236,6 +236,16 @@ public final class ShapeRules {
         }
         yield new Type(s.sub(0, s.rank() - 1), DType.FLOAT32);
       }
+      case SOFTMAX_CROSS_ENTROPY_GRAD -> {
+        Node labels = requireFloat(op, in.get(1), pos);
+        Node rowScale = requireFloat(op, in.get(2), pos);
+        Shape rows = s.sub(0, s.rank() - 1);
+        if (!labels.shape().equals(s) || !rowScale.shape().equals(rows)) {
+          throw new GraftException(Message.SHAPE_MISMATCH, pos, "the cross-entropy gradient needs labels of shape " + s
+              + " and row scales of shape " + rows + ", got " + labels.shape() + " and " + rowScale.shape());
+        }
+        yield new Type(s, DType.FLOAT32);
+      }
       case SPARSE_SOFTMAX_CROSS_ENTROPY -> {
         Node labels = requireInt(op, in.get(1), "labels", pos);
         Shape rows = s.sub(0, s.rank() - 1);

@@ -30,11 +30,12 @@ class OpGradientTest {
   /**
    * Ops that carry no gradient, and why: leaves are targets or constants; SIGN, INSIDE, GREATER,
    * EQUAL and ONE_HOT are piecewise constant (zero derivative almost everywhere) and serve as
-   * gradient masks; COUNT depends on shapes only; SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD is built by
-   * autodiff itself (its values are checked through SPARSE_SOFTMAX_CROSS_ENTROPY's cases).
+   * gradient masks; COUNT depends on shapes only; the two cross-entropy gradients are built by
+   * autodiff itself (their values are checked through the two losses' cases).
    */
   static final Set<Op> NO_GRADIENT = EnumSet.of(Op.INPUT, Op.VARIABLE, Op.CONSTANT, Op.COUNT,
-      Op.SIGN, Op.INSIDE, Op.GREATER, Op.EQUAL, Op.ONE_HOT, Op.SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD);
+      Op.SIGN, Op.INSIDE, Op.GREATER, Op.EQUAL, Op.ONE_HOT, Op.SOFTMAX_CROSS_ENTROPY_GRAD,
+      Op.SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD);
 
   private static final Values ANY = Values.uniform(-2, 2);
   private static final Values POSITIVE = Values.uniform(0.5, 2);

@@ -196,6 +196,9 @@ class InterpreterTest {
     Node rowScale = c(d(2, -1), 2);
     assertValue(eval(g.sparseSoftmaxCrossEntropyGrad(x, sparse, rowScale), Map.of("y", DoubleArray.of(d(1, 0), 2))),
         d(0.5, -0.5, 0.75, -0.75), 2, 2);
+    // softmax · sum(labels) − labels: labels (1, 0) sum to 1, (1, 1) to 2
+    Node unnormalized = c(d(1, 0, 1, 1), 2, 2);
+    assertValue(eval(g.softmaxCrossEntropyGrad(x, unnormalized, rowScale)), d(-1.5, 1.5, 0.5, -0.5), 2, 2);
   }
 
   @Test

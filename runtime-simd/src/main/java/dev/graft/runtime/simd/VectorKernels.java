@@ -909,11 +909,11 @@ public final class VectorKernels implements Kernels {
   @Override
   public void softmaxRows(float[] x, float[] y, int rows, int cols) {
     ScalarKernels.forRanges(pool, rows, (long) rows * cols, VectorKernels::softmaxRange, x, y,
-        null, null, cols, 0);
+        null, null, null, cols, 0);
   }
 
-  private static void softmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
-      int zero, int r0, int r1) {
+  private static void softmaxRange(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float max = max(x, o, cols);
@@ -925,11 +925,11 @@ public final class VectorKernels implements Kernels {
   @Override
   public void logSoftmaxRows(float[] x, float[] y, int rows, int cols) {
     ScalarKernels.forRanges(pool, rows, (long) rows * cols, VectorKernels::logSoftmaxRange, x, y,
-        null, null, cols, 0);
+        null, null, null, cols, 0);
   }
 
-  private static void logSoftmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
-      int zero, int r0, int r1) {
+  private static void logSoftmaxRange(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(x, o, cols);
@@ -950,11 +950,11 @@ public final class VectorKernels implements Kernels {
   public void softmaxCrossEntropyRows(float[] logits, float[] labels, float[] loss, int rows,
       int cols) {
     ScalarKernels.forRanges(pool, rows, (long) rows * cols, VectorKernels::crossEntropyRange,
-        logits, labels, loss, null, cols, 0);
+        logits, labels, loss, null, null, cols, 0);
   }
 
-  private static void crossEntropyRange(float[] logits, float[] labels, float[] loss, int[] none,
-      int cols, int zero, int r0, int r1) {
+  private static void crossEntropyRange(float[] logits, float[] labels, float[] loss,
+      float[] unused, int[] none, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(logits, o, cols);
@@ -993,14 +993,45 @@ public final class VectorKernels implements Kernels {
       int cols) {
     ScalarKernels.checkLabels(labels, rows, cols);
     ScalarKernels.forRanges(pool, rows, (long) rows * cols,
-        VectorKernels::sparseCrossEntropyRange, logits, null, loss, labels, cols, 0);
+        VectorKernels::sparseCrossEntropyRange, logits, null, loss, null, labels, cols, 0);
   }
 
   private static void sparseCrossEntropyRange(float[] logits, float[] unused, float[] loss,
-      int[] labels, int cols, int zero, int r0, int r1) {
+      float[] unused2, int[] labels, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       loss[r] = logSumExp(logits, o, cols) - logits[o + labels[r]];
+    }
+  }
+
+  @Override
+  public void softmaxCrossEntropyGradRows(float[] logits, float[] labels, float[] rowScale,
+      float[] out, int rows, int cols) {
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols, VectorKernels::crossEntropyGradRange,
+        logits, labels, rowScale, out, null, cols, 0);
+  }
+
+  private static void crossEntropyGradRange(float[] logits, float[] labels, float[] rowScale,
+      float[] out, int[] none, int cols, int zero, int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      float expSum = expStore(logits, o, out, cols, max(logits, o, cols));
+      float scale = rowScale[r];
+      // softmax · sum(labels) · scale − labels · scale, with softmax = out / expSum
+      float outScale = sum(labels, o, cols) * scale / expSum;
+      int j = 0;
+      if (cols >= L) {
+        FloatVector ov = FloatVector.broadcast(S, outScale);
+        FloatVector lv = FloatVector.broadcast(S, -scale);
+        for (int bound = S.loopBound(cols); j < bound; j += L) {
+          FloatVector.fromArray(S, out, o + j)
+              .fma(ov, FloatVector.fromArray(S, labels, o + j).mul(lv))
+              .intoArray(out, o + j);
+        }
+      }
+      for (; j < cols; j++) {
+        out[o + j] = out[o + j] * outScale - labels[o + j] * scale;
+      }
     }
   }
 
@@ -1009,11 +1040,11 @@ public final class VectorKernels implements Kernels {
       float[] out, int rows, int cols) {
     ScalarKernels.checkLabels(labels, rows, cols);
     ScalarKernels.forRanges(pool, rows, (long) rows * cols,
-        VectorKernels::sparseCrossEntropyGradRange, logits, rowScale, out, labels, cols, 0);
+        VectorKernels::sparseCrossEntropyGradRange, logits, rowScale, out, null, labels, cols, 0);
   }
 
   private static void sparseCrossEntropyGradRange(float[] logits, float[] rowScale, float[] out,
-      int[] labels, int cols, int zero, int r0, int r1) {
+      float[] unused, int[] labels, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float sum = expStore(logits, o, out, cols, max(logits, o, cols));
@@ -1048,16 +1079,15 @@ public final class VectorKernels implements Kernels {
     return max;
   }
 
-  /** {@code y = exp(x - max)} over the row; returns the sum. */
+  /**
+   * {@code y = exp(x - max)} over the row; returns the sum. Keep its bytecode under C2's
+   * FreqInlineSize (325 bytes): when the callers cannot inline it, the JIT-compiled row kernels
+   * allocated (seen as 384 B per softmaxRows call of 8 rows at 332 bytes); hence the short-row
+   * path in a method of its own.
+   */
   private static float expStore(float[] x, int o, float[] y, int len, float max) {
     if (len < L) {
-      float sum = 0f;
-      for (int j = 0; j < len; j++) {
-        float e = (float) Math.exp(x[o + j] - max);
-        y[o + j] = e;
-        sum += e;
-      }
-      return sum;
+      return expStoreShort(x, o, y, len, max);
     }
     FloatVector mv = FloatVector.broadcast(S, max);
     FloatVector s0 = FloatVector.zero(S);
@@ -1079,6 +1109,17 @@ public final class VectorKernels implements Kernels {
     }
     float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
+      float e = (float) Math.exp(x[o + j] - max);
+      y[o + j] = e;
+      sum += e;
+    }
+    return sum;
+  }
+
+  /** {@link #expStore} for rows shorter than a vector: no vectors. */
+  private static float expStoreShort(float[] x, int o, float[] y, int len, float max) {
+    float sum = 0f;
+    for (int j = 0; j < len; j++) {
       float e = (float) Math.exp(x[o + j] - max);
       y[o + j] = e;
       sum += e;
@@ -1136,30 +1177,30 @@ public final class VectorKernels implements Kernels {
   @Override
   public void reduceSum(float[] x, float[] y, int outer, int axis, int inner) {
     if ((long) outer * axis * inner < SCALAR_REDUCTION) {
-      ScalarKernels.reduceSumRange(x, y, null, null, axis, inner, 0, outer);
+      ScalarKernels.reduceSumRange(x, y, null, null, null, axis, inner, 0, outer);
       return;
     }
     if (outer == 1 && inner > 1) {
       // One output row (a bias gradient: the sum over the batch): split its columns.
       ScalarKernels.forRanges(pool, inner, (long) axis * inner, VectorKernels::columnSumRange, x,
-          y, null, null, axis, inner);
+          y, null, null, null, axis, inner);
       return;
     }
     ScalarKernels.forRanges(pool, outer, (long) outer * axis * inner, VectorKernels::reduceSumRange,
-        x, y, null, null, axis, inner);
+        x, y, null, null, null, axis, inner);
   }
 
   /** {@code y[j] = sum over a of x[a·inner + j]} for the columns j in [j0, j1). */
-  private static void columnSumRange(float[] x, float[] y, float[] unused, int[] none, int axis,
-      int inner, int j0, int j1) {
+  private static void columnSumRange(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int axis, int inner, int j0, int j1) {
     java.util.Arrays.fill(y, j0, j1, 0f);
     for (int a = 0; a < axis; a++) {
       addInto(y, j0, x, a * inner + j0, j1 - j0);
     }
   }
 
-  private static void reduceSumRange(float[] x, float[] y, float[] unused, int[] none, int axis,
-      int inner, int o0, int o1) {
+  private static void reduceSumRange(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int axis, int inner, int o0, int o1) {
     for (int o = o0; o < o1; o++) {
       int base = o * axis * inner;
       int yo = o * inner;
@@ -1177,11 +1218,11 @@ public final class VectorKernels implements Kernels {
   @Override
   public void reduceMax(float[] x, float[] y, int outer, int axis, int inner) {
     ScalarKernels.forRanges(pool, outer, (long) outer * axis * inner, VectorKernels::reduceMaxRange,
-        x, y, null, null, axis, inner);
+        x, y, null, null, null, axis, inner);
   }
 
-  private static void reduceMaxRange(float[] x, float[] y, float[] unused, int[] none, int axis,
-      int inner, int o0, int o1) {
+  private static void reduceMaxRange(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int axis, int inner, int o0, int o1) {
     for (int o = o0; o < o1; o++) {
       int base = o * axis * inner;
       int yo = o * inner;
@@ -1269,11 +1310,11 @@ public final class VectorKernels implements Kernels {
   @Override
   public void sgdUpdate(float[] w, float[] g, float learningRate, int n) {
     // Element ranges on the pool; the learning rate travels as its bits in an int argument.
-    ScalarKernels.forRanges(pool, n, n, VectorKernels::sgdRange, w, g, null, null,
+    ScalarKernels.forRanges(pool, n, n, VectorKernels::sgdRange, w, g, null, null, null,
         Float.floatToRawIntBits(learningRate), 0);
   }
 
-  private static void sgdRange(float[] w, float[] g, float[] unused, int[] none,
+  private static void sgdRange(float[] w, float[] g, float[] unused, float[] unused2, int[] none,
       int learningRateBits, int unusedSize, int from, int to) {
     float learningRate = Float.intBitsToFloat(learningRateBits);
     int i = from;

@@ -143,6 +143,8 @@ class KernelAllocationTest {
             () -> k.softmaxCrossEntropyRows(x, labels, loss, rows, cols));
         assertAllocationFree(what + "sparseSoftmaxCrossEntropyRows", poolBytes,
             () -> k.sparseSoftmaxCrossEntropyRows(x, sparse, loss, rows, cols));
+        assertAllocationFree(what + "softmaxCrossEntropyGradRows", poolBytes,
+            () -> k.softmaxCrossEntropyGradRows(x, labels, loss, y, rows, cols));
         assertAllocationFree(what + "sparseSoftmaxCrossEntropyGradRows", poolBytes,
             () -> k.sparseSoftmaxCrossEntropyGradRows(x, sparse, loss, y, rows, cols));
         assertAllocationFree(what + "reduceSum", poolBytes,

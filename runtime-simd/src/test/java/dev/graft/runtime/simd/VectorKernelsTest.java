@@ -218,6 +218,9 @@ class VectorKernelsTest {
       SCALAR.sparseSoftmaxCrossEntropyGradRows(x, sparse, rowScale, e, rows, cols);
       simd.sparseSoftmaxCrossEntropyGradRows(x, sparse, rowScale, a, rows, cols);
       assertClose(e, a, 1e-5, "sparse cross-entropy gradient");
+      SCALAR.softmaxCrossEntropyGradRows(x, labels, rowScale, e, rows, cols);
+      simd.softmaxCrossEntropyGradRows(x, labels, rowScale, a, rows, cols);
+      assertClose(e, a, 1e-5, "cross-entropy gradient");
     }
   }
 

@@ -47,6 +47,15 @@ public interface Kernels {
   void sparseSoftmaxCrossEntropyRows(float[] logits, int[] labels, float[] loss, int rows, int cols);
 
   /**
+   * The gradient of {@link #softmaxCrossEntropyRows} with respect to the logits, each row scaled
+   * by the cotangent of its loss: {@code out[r, j] = (softmax(logits[r, :])[j] * sum(labels[r, :])
+   * - labels[r, j]) * rowScale[r]} (the familiar softmax − labels when a label row sums to 1), in
+   * one pass per row. out is not one of the inputs.
+   */
+  void softmaxCrossEntropyGradRows(float[] logits, float[] labels, float[] rowScale, float[] out,
+      int rows, int cols);
+
+  /**
    * The gradient of {@link #sparseSoftmaxCrossEntropyRows} with respect to the logits, each row
    * scaled by the cotangent of its loss: {@code out[r, j] = (softmax(logits[r, :])[j] - (j ==
    * labels[r] ? 1 : 0)) * rowScale[r]}, in one pass per row. Labels are checked as there; out is

@@ -283,12 +283,12 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void softmaxRows(float[] x, float[] y, int rows, int cols) {
-    forRanges(pool, rows, (long) rows * cols, ScalarKernels::softmaxRange, x, y, null, null, cols,
-        0);
+    forRanges(pool, rows, (long) rows * cols, ScalarKernels::softmaxRange, x, y, null, null, null,
+        cols, 0);
   }
 
-  private static void softmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
-      int zero, int r0, int r1) {
+  private static void softmaxRange(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float max = rowMax(x, o, cols);
@@ -308,11 +308,11 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void logSoftmaxRows(float[] x, float[] y, int rows, int cols) {
     forRanges(pool, rows, (long) rows * cols, ScalarKernels::logSoftmaxRange, x, y, null, null,
-        cols, 0);
+        null, cols, 0);
   }
 
-  private static void logSoftmaxRange(float[] x, float[] y, float[] unused, int[] none, int cols,
-      int zero, int r0, int r1) {
+  private static void logSoftmaxRange(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(x, o, cols);
@@ -326,11 +326,11 @@ public final class ScalarKernels implements Kernels {
   public void softmaxCrossEntropyRows(float[] logits, float[] labels, float[] loss, int rows,
       int cols) {
     forRanges(pool, rows, (long) rows * cols, ScalarKernels::crossEntropyRange, logits, labels,
-        loss, null, cols, 0);
+        loss, null, null, cols, 0);
   }
 
-  private static void crossEntropyRange(float[] logits, float[] labels, float[] loss, int[] none,
-      int cols, int zero, int r0, int r1) {
+  private static void crossEntropyRange(float[] logits, float[] labels, float[] loss,
+      float[] unused, int[] none, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(logits, o, cols);
@@ -347,14 +347,38 @@ public final class ScalarKernels implements Kernels {
       int cols) {
     checkLabels(labels, rows, cols);
     forRanges(pool, rows, (long) rows * cols, ScalarKernels::sparseCrossEntropyRange, logits, null,
-        loss, labels, cols, 0);
+        loss, null, labels, cols, 0);
   }
 
   private static void sparseCrossEntropyRange(float[] logits, float[] unused, float[] loss,
-      int[] labels, int cols, int zero, int r0, int r1) {
+      float[] unused2, int[] labels, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       loss[r] = logSumExp(logits, o, cols) - logits[o + labels[r]];
+    }
+  }
+
+  @Override
+  public void softmaxCrossEntropyGradRows(float[] logits, float[] labels, float[] rowScale,
+      float[] out, int rows, int cols) {
+    forRanges(pool, rows, (long) rows * cols, ScalarKernels::crossEntropyGradRange, logits, labels,
+        rowScale, out, null, cols, 0);
+  }
+
+  private static void crossEntropyGradRange(float[] logits, float[] labels, float[] rowScale,
+      float[] out, int[] none, int cols, int zero, int r0, int r1) {
+    softmaxRange(logits, out, null, null, null, cols, 0, r0, r1);
+    for (int r = r0; r < r1; r++) {
+      int o = r * cols;
+      double labelSum = 0;
+      for (int j = 0; j < cols; j++) {
+        labelSum += labels[o + j];
+      }
+      float scale = rowScale[r];
+      float outScale = (float) labelSum * scale;
+      for (int j = 0; j < cols; j++) {
+        out[o + j] = out[o + j] * outScale - labels[o + j] * scale;
+      }
     }
   }
 
@@ -363,12 +387,12 @@ public final class ScalarKernels implements Kernels {
       float[] out, int rows, int cols) {
     checkLabels(labels, rows, cols);
     forRanges(pool, rows, (long) rows * cols, ScalarKernels::sparseCrossEntropyGradRange, logits,
-        rowScale, out, labels, cols, 0);
+        rowScale, out, null, labels, cols, 0);
   }
 
   private static void sparseCrossEntropyGradRange(float[] logits, float[] rowScale, float[] out,
-      int[] labels, int cols, int zero, int r0, int r1) {
-    softmaxRange(logits, out, null, null, cols, 0, r0, r1);
+      float[] unused, int[] labels, int cols, int zero, int r0, int r1) {
+    softmaxRange(logits, out, null, null, null, cols, 0, r0, r1);
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float scale = rowScale[r];
@@ -415,12 +439,12 @@ public final class ScalarKernels implements Kernels {
   // Row ranges on the pool
 
   /**
-   * The body of a row-wise kernel over rows [r0, r1): up to three float arrays, an int array and
+   * The body of a row-wise kernel over rows [r0, r1): up to four float arrays, an int array and
    * two sizes (unused ones are null or 0). Implementations are static method references, which
    * capture nothing, so passing one to {@link #forRanges} allocates nothing.
    */
   public interface RowKernel {
-    void run(float[] x, float[] y, float[] z, int[] idx, int p, int q, int r0, int r1);
+    void run(float[] x, float[] y, float[] z, float[] w, int[] idx, int p, int q, int r0, int r1);
   }
 
   /**
@@ -430,17 +454,17 @@ public final class ScalarKernels implements Kernels {
    * the calling thread's first parallel call.
    */
   public static void forRanges(ThreadPool pool, int rows, long elements, RowKernel body,
-      float[] x, float[] y, float[] z, int[] idx, int p, int q) {
+      float[] x, float[] y, float[] z, float[] w, int[] idx, int p, int q) {
     int threads = pool.threads();
     if (threads <= 1 || rows < 2 || elements < PARALLEL_ELEMENTS) {
-      body.run(x, y, z, idx, p, q, 0, rows);
+      body.run(x, y, z, w, idx, p, q, 0, rows);
       return;
     }
     int chunks = Math.min(rows, threads * 4);
     int per = (rows + chunks - 1) / chunks;
     int tasks = (rows + per - 1) / per;
     RangeTask task = RANGE_TASKS.get();
-    task.set(body, x, y, z, idx, p, q, rows, per);
+    task.set(body, x, y, z, w, idx, p, q, rows, per);
     try {
       pool.parallelFor(tasks, task);
     } finally {
@@ -460,18 +484,20 @@ public final class ScalarKernels implements Kernels {
     private float[] x;
     private float[] y;
     private float[] z;
+    private float[] w;
     private int[] idx;
     private int p;
     private int q;
     private int rows;
     private int per;
 
-    void set(RowKernel body, float[] x, float[] y, float[] z, int[] idx, int p, int q, int rows,
-        int per) {
+    void set(RowKernel body, float[] x, float[] y, float[] z, float[] w, int[] idx, int p, int q,
+        int rows, int per) {
       this.body = body;
       this.x = x;
       this.y = y;
       this.z = z;
+      this.w = w;
       this.idx = idx;
       this.p = p;
       this.q = q;
@@ -485,12 +511,13 @@ public final class ScalarKernels implements Kernels {
       x = null;
       y = null;
       z = null;
+      w = null;
       idx = null;
     }
 
     @Override
     public void accept(int t) {
-      body.run(x, y, z, idx, p, q, t * per, Math.min(rows, (t + 1) * per));
+      body.run(x, y, z, w, idx, p, q, t * per, Math.min(rows, (t + 1) * per));
     }
   }
 
@@ -500,15 +527,15 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void reduceSum(float[] x, float[] y, int outer, int axis, int inner) {
     forRanges(pool, outer, (long) outer * axis * inner, ScalarKernels::reduceSumRange, x, y, null,
-        null, axis, inner);
+        null, null, axis, inner);
   }
 
   /**
    * {@link #reduceSum} over the outer indices [o0, o1), on the calling thread. Public for the
    * Vector API library, which sends it reductions too small to be worth vectors.
    */
-  public static void reduceSumRange(float[] x, float[] y, float[] unused, int[] none, int axis,
-      int inner, int o0, int o1) {
+  public static void reduceSumRange(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int axis, int inner, int o0, int o1) {
     for (int o = o0; o < o1; o++) {
       int base = o * axis * inner;
       int yo = o * inner;
@@ -535,11 +562,11 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void reduceMax(float[] x, float[] y, int outer, int axis, int inner) {
     forRanges(pool, outer, (long) outer * axis * inner, ScalarKernels::reduceMaxRange, x, y, null,
-        null, axis, inner);
+        null, null, axis, inner);
   }
 
-  private static void reduceMaxRange(float[] x, float[] y, float[] unused, int[] none, int axis,
-      int inner, int o0, int o1) {
+  private static void reduceMaxRange(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int axis, int inner, int o0, int o1) {
     for (int o = o0; o < o1; o++) {
       int base = o * axis * inner;
       int yo = o * inner;

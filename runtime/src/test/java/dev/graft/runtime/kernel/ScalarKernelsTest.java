@@ -125,11 +125,17 @@ class ScalarKernelsTest {
       float[] ce = new float[rows];
       float[] sce = new float[rows];
       float[] sceGrad = new float[x.length];
+      float[] tripled = new float[x.length]; // label rows that sum to 3
+      for (int i = 0; i < x.length; i++) {
+        tripled[i] = 3 * labels[i];
+      }
+      float[] ceGrad = new float[x.length];
       K.softmaxRows(x, sm, rows, cols);
       K.logSoftmaxRows(x, lsm, rows, cols);
       K.softmaxCrossEntropyRows(x, labels, ce, rows, cols);
       K.sparseSoftmaxCrossEntropyRows(x, sparse, sce, rows, cols);
       K.sparseSoftmaxCrossEntropyGradRows(x, sparse, rowScale, sceGrad, rows, cols);
+      K.softmaxCrossEntropyGradRows(x, tripled, rowScale, ceGrad, rows, cols);
       for (int r = 0; r < rows; r++) {
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < cols; j++) {
@@ -148,6 +154,8 @@ class ScalarKernelsTest {
           assertEquals(logP, lsm[i], 1e-4 * (1 + Math.abs(logP)), "log-softmax " + i);
           double grad = (Math.exp(logP) - (j == sparse[r] ? 1 : 0)) * rowScale[r];
           assertEquals(grad, sceGrad[i], 1e-6 + 1e-5 * Math.abs(grad), "sparse ce gradient " + i);
+          double denseGrad = (Math.exp(logP) * 3 - tripled[i]) * rowScale[r];
+          assertEquals(denseGrad, ceGrad[i], 1e-6 + 1e-5 * Math.abs(denseGrad), "ce gradient " + i);
           expectedCe -= labels[i] * logP;
         }
         assertEquals(expectedCe, ce[r], 1e-4 * (1 + Math.abs(expectedCe)), "ce row " + r);
