@@ -78,6 +78,17 @@ public final class VectorKernels implements Kernels {
   /** Row (or column-panel) tasks per pool thread in a parallel GEMM. */
   private static final int ROW_TASKS_PER_THREAD = 2;
   /**
+   * m·n·k at or above which an unpacked few-row product (generation's one-row products) splits
+   * its columns across the pool. Such a product streams B once for two flops per float, so it is
+   * bound by each core's cache bandwidth and two cores read B twice as fast: 1 × 200 · 200 × 800
+   * (a recurrent layer's step, 640 KB of B) takes ≈ 15 µs on one thread, far above a hand-off to a
+   * spinning worker. Splitting every product of the step, not only the large output layer, also
+   * keeps the worker from parking between them.
+   */
+  private static final long PARALLEL_DIRECT = 1L << 17;
+  /** Column ranges of a parallel unpacked product start at multiples of 16 floats (64 bytes). */
+  private static final int COLUMN_ALIGN = 16;
+  /**
    * Elements below which {@link #reduceSum} is plain Java. Such a sum (a mean loss over a batch)
    * often runs once per training step, so its method stays in C1 code for hundreds of steps,
    * and C1 code allocates an object for every Vector API operation: 7 KB per step of the
@@ -250,6 +261,7 @@ public final class VectorKernels implements Kernels {
     static final int PACK = 0;
     static final int ROWS = 1;
     static final int PANELS = 2;
+    static final int COLUMNS = 3;
 
     private final VectorKernels kernels;
     int mode;
@@ -314,9 +326,15 @@ public final class VectorKernels implements Kernels {
           kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate,
               groups * t / tasks, groups * (t + 1) / tasks, 0, panels);
           break;
-        default:
+        case PANELS:
           kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate, 0, groups,
               panels * t / tasks, panels * (t + 1) / tasks);
+          break;
+        default: // COLUMNS of the unpacked path, in whole cache lines
+          int chunks = n / COLUMN_ALIGN;
+          int j0 = chunks * t / tasks * COLUMN_ALIGN;
+          int j1 = t == tasks - 1 ? n : chunks * (t + 1) / tasks * COLUMN_ALIGN;
+          rowsTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, j0, j1);
           break;
       }
     }
@@ -733,10 +751,10 @@ public final class VectorKernels implements Kernels {
 
   /**
    * The unpacked path for small products and for few rows (a one-row product in generation): op(B)
-   * is read where it is, on the calling thread. With B not transposed, each row of C is built by
-   * {@link #rowTimesB}. Such a product streams all of B for two flops per float; splitting a
-   * 200 × 10000 B by columns across two threads made the language model's generation step slower
-   * on the 2-vCPU VM where it was tried (≈ 390 against ≈ 320 µs), so it is not split.
+   * is read where it is. With B not transposed, each row of C is built by {@link #rowTimesB}, and
+   * large products split their columns across the pool (see {@link #PARALLEL_DIRECT}; the
+   * language model's generation step on two threads went from ≈ 255 to ≈ 175 µs). A transposed B
+   * takes dot products on the calling thread.
    */
   private void direct(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
       float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
@@ -749,9 +767,28 @@ public final class VectorKernels implements Kernels {
       narrowTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
       return;
     }
+    int threads = pool.threads();
+    if (threads > 1 && (long) m * n * k >= PARALLEL_DIRECT && n >= 2 * threads * COLUMN_ALIGN) {
+      GemmTask task = gemmTasks.get();
+      task.set(transA, false, m, n, k, a, aOff, b, bOff, null, 0, c, cOff, accumulate, 0, 0);
+      try {
+        task.mode = GemmTask.COLUMNS;
+        task.tasks = threads;
+        pool.parallelFor(task.tasks, task);
+      } finally {
+        task.clear();
+      }
+      return;
+    }
+    rowsTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, 0, n);
+  }
+
+  /** Columns [j0, j1) of C (+)= op(A) · B for B stored [k, n], a row of C at a time. */
+  private static void rowsTimesB(boolean transA, int m, int n, int k, float[] a, int aOff,
+      float[] b, int bOff, float[] c, int cOff, boolean accumulate, int j0, int j1) {
     for (int i = 0; i < m; i++) {
-      rowTimesB(a, transA ? aOff + i : aOff + i * k, transA ? m : 1, k, b, bOff, n, c,
-          cOff + i * n, accumulate);
+      rowTimesB(a, transA ? aOff + i : aOff + i * k, transA ? m : 1, k, b, bOff + j0, n, j1 - j0,
+          c, cOff + i * n + j0, accumulate);
     }
   }
 
@@ -797,8 +834,8 @@ public final class VectorKernels implements Kernels {
    * 200 × 10000 output layer of a language model that ran 2.5× slower, likely because every
    * step of the sum touched another page.)
    */
-  private static void rowTimesB(float[] a, int ai, int as, int k, float[] b, int bOff, int n,
-      float[] c, int ci, boolean add) {
+  private static void rowTimesB(float[] a, int ai, int as, int k, float[] b, int bOff, int ldb,
+      int n, float[] c, int ci, boolean add) {
     if (!add) {
       java.util.Arrays.fill(c, ci, ci + n, 0f);
     }
@@ -813,31 +850,31 @@ public final class VectorKernels implements Kernels {
       FloatVector s5 = FloatVector.broadcast(S, a[ap + 5 * as]);
       FloatVector s6 = FloatVector.broadcast(S, a[ap + 6 * as]);
       FloatVector s7 = FloatVector.broadcast(S, a[ap + 7 * as]);
-      int b0 = bOff + p * n;
+      int b0 = bOff + p * ldb;
       int j = 0;
       for (; j + L <= n; j += L) {
         int bj = b0 + j;
         FloatVector acc = FloatVector.fromArray(S, c, ci + j);
         acc = FloatVector.fromArray(S, b, bj).fma(s0, acc);
-        acc = FloatVector.fromArray(S, b, bj + n).fma(s1, acc);
-        acc = FloatVector.fromArray(S, b, bj + 2 * n).fma(s2, acc);
-        acc = FloatVector.fromArray(S, b, bj + 3 * n).fma(s3, acc);
-        acc = FloatVector.fromArray(S, b, bj + 4 * n).fma(s4, acc);
-        acc = FloatVector.fromArray(S, b, bj + 5 * n).fma(s5, acc);
-        acc = FloatVector.fromArray(S, b, bj + 6 * n).fma(s6, acc);
-        acc = FloatVector.fromArray(S, b, bj + 7 * n).fma(s7, acc);
+        acc = FloatVector.fromArray(S, b, bj + ldb).fma(s1, acc);
+        acc = FloatVector.fromArray(S, b, bj + 2 * ldb).fma(s2, acc);
+        acc = FloatVector.fromArray(S, b, bj + 3 * ldb).fma(s3, acc);
+        acc = FloatVector.fromArray(S, b, bj + 4 * ldb).fma(s4, acc);
+        acc = FloatVector.fromArray(S, b, bj + 5 * ldb).fma(s5, acc);
+        acc = FloatVector.fromArray(S, b, bj + 6 * ldb).fma(s6, acc);
+        acc = FloatVector.fromArray(S, b, bj + 7 * ldb).fma(s7, acc);
         acc.intoArray(c, ci + j);
       }
       for (; j < n; j++) {
         float sum = c[ci + j];
-        for (int q = 0, bq = b0 + j; q < 8; q++, bq += n) {
+        for (int q = 0, bq = b0 + j; q < 8; q++, bq += ldb) {
           sum += a[ap + q * as] * b[bq];
         }
         c[ci + j] = sum;
       }
     }
     for (; p < k; p++) {
-      axpy(c, ci, n, a[ai + p * as], b, bOff + p * n);
+      axpy(c, ci, n, a[ai + p * as], b, bOff + p * ldb);
     }
   }
 

@@ -87,9 +87,10 @@ class KernelAllocationTest {
   void warmedUpGemmDoesNotAllocate() {
     assumeTrue(MX.isThreadAllocatedMemorySupported(), "no per-thread allocation counter");
     MX.setThreadAllocatedMemoryEnabled(true);
-    // Direct path (tiny), packed single-thread path, a single row, and m·n·k = 192³ ≥ 2²² so
-    // that both libraries run row blocks on a pool of two; k·n < 2¹⁷, so one parallelFor a call.
-    int[][] shapes = {{3, 5, 7}, {40, 72, 90}, {1, 300, 129}, {192, 192, 192}};
+    // Direct path (tiny), packed single-thread path, a single row, a single row whose columns
+    // VectorKernels splits on a pool of two, and m·n·k = 192³ ≥ 2²² so that both libraries run
+    // row blocks on a pool of two; k·n < 2¹⁷, so one parallelFor a call.
+    int[][] shapes = {{3, 5, 7}, {40, 72, 90}, {1, 300, 129}, {1, 800, 200}, {192, 192, 192}};
     for (ThreadPool pool : new ThreadPool[] {POOL1, POOL2}) {
       double poolBytes = pool.threads() > 1 ? poolBytesPerCall(pool) : 0;
       for (Kernels k : kernels(pool)) {

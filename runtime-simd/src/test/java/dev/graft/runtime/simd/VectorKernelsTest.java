@@ -82,6 +82,10 @@ class VectorKernelsTest {
       // multiple of the eight rows of B a pass adds.
       cases.add(Arguments.of(layout, 1, 5000, 210));
       cases.add(Arguments.of(layout, 3, 4099, 257));
+      // A recurrent layer's generation step, and the fewest columns the pool of two splits (65:
+      // ranges of 32 and 33 columns), both large enough to split.
+      cases.add(Arguments.of(layout, 1, 800, 200));
+      cases.add(Arguments.of(layout, 2, 65, 1100));
     }
     return cases.stream();
   }
