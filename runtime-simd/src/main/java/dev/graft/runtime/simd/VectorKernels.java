@@ -334,7 +334,8 @@ public final class VectorKernels implements Kernels {
           int chunks = n / COLUMN_ALIGN;
           int j0 = chunks * t / tasks * COLUMN_ALIGN;
           int j1 = t == tasks - 1 ? n : chunks * (t + 1) / tasks * COLUMN_ALIGN;
-          rowsTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, j0, j1);
+          kernels.directColumns(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, j0,
+              j1);
           break;
       }
     }
@@ -753,24 +754,19 @@ public final class VectorKernels implements Kernels {
    * The unpacked path for small products and for few rows (a one-row product in generation): op(B)
    * is read where it is. With B not transposed, each row of C is built by {@link #rowTimesB}, and
    * large products split their columns across the pool (see {@link #PARALLEL_DIRECT}; the
-   * language model's generation step on two threads went from ≈ 255 to ≈ 175 µs). A transposed B
-   * takes dot products on the calling thread.
+   * language model's generation step on two threads went from ≈ 255 to ≈ 175 µs). With B
+   * transposed, each element of C is a dot product of rows, and the columns split the same way.
    */
   private void direct(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
       float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
-    if (transB) {
-      dotRows(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate,
-          transA ? buffer(rowBuffer, k) : null);
-      return;
-    }
-    if (n < L) {
+    if (!transB && n < L) {
       narrowTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
       return;
     }
     int threads = pool.threads();
     if (threads > 1 && (long) m * n * k >= PARALLEL_DIRECT && n >= 2 * threads * COLUMN_ALIGN) {
       GemmTask task = gemmTasks.get();
-      task.set(transA, false, m, n, k, a, aOff, b, bOff, null, 0, c, cOff, accumulate, 0, 0);
+      task.set(transA, transB, m, n, k, a, aOff, b, bOff, null, 0, c, cOff, accumulate, 0, 0);
       try {
         task.mode = GemmTask.COLUMNS;
         task.tasks = threads;
@@ -780,7 +776,18 @@ public final class VectorKernels implements Kernels {
       }
       return;
     }
-    rowsTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, 0, n);
+    directColumns(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, 0, n);
+  }
+
+  /** Columns [j0, j1) of the unpacked product, on the calling thread. */
+  private void directColumns(boolean transA, boolean transB, int m, int n, int k, float[] a,
+      int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate, int j0, int j1) {
+    if (transB) {
+      dotRows(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate,
+          transA ? buffer(rowBuffer, k) : null, j0, j1);
+    } else {
+      rowsTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, j0, j1);
+    }
   }
 
   /** Columns [j0, j1) of C (+)= op(A) · B for B stored [k, n], a row of C at a time. */
@@ -880,7 +887,7 @@ public final class VectorKernels implements Kernels {
 
   /** C (+)= op(A) · Bᵀ for B stored [n, k]: each element a dot product of two rows. */
   private static void dotRows(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b,
-      int bOff, float[] c, int cOff, boolean accumulate, float[] row) {
+      int bOff, float[] c, int cOff, boolean accumulate, float[] row, int j0, int j1) {
     for (int i = 0; i < m; i++) {
       float[] ar = a;
       int ai = aOff + i * k;
@@ -892,7 +899,7 @@ public final class VectorKernels implements Kernels {
         ai = 0;
       }
       int ci = cOff + i * n;
-      for (int j = 0; j < n; j++) {
+      for (int j = j0; j < j1; j++) {
         float d = dot(ar, ai, b, bOff + j * k, k);
         c[ci + j] = accumulate ? c[ci + j] + d : d;
       }
