@@ -253,8 +253,8 @@ public final class VectorKernels implements Kernels {
   /**
    * The parallel parts of one GEMM: a body for {@link ThreadPool#parallelFor} that the calling
    * thread reuses from call to call, so that a parallel GEMM allocates no lambda. Task t of
-   * {@code tasks} packs B panels, or multiplies row groups or column panels, t/tasks to
-   * (t+1)/tasks of the way through. The caller sets the fields, runs the pool (which returns only
+   * {@code tasks} packs B panels, or multiplies row groups or column panels (or, on the unpacked
+   * path, columns), t/tasks to (t+1)/tasks of the way through. The caller sets the fields, runs the pool (which returns only
    * when every task is done) and clears them; a thread runs one GEMM at a time.
    */
   private static final class GemmTask implements IntConsumer {
