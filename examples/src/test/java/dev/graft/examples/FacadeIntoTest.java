@@ -39,10 +39,10 @@ class FacadeIntoTest {
    * Facade, session, generated code and kernels together, on the Vector API variant when the
    * module is present (as in this module's test run), after the module's other tests have
    * polluted the JIT's profiles. This test was disabled for two sessions: {@code cost(x, y)}
-   * kept allocating 512–608 bytes per call in 3 of 5 runs of this module. The Vector API row kernels built
-   * vectors for rows of 3 classes even though no vector loop ran (a zero accumulator, a
-   * broadcast maximum, a lane reduction), and compiled code that does not inline those
-   * intrinsics allocates each vector. Rows shorter than a vector now run plain scalar code.
+   * kept allocating 512–608 bytes per call in 3 of 5 runs of this module. The Vector API row
+   * kernels built vectors for rows of 3 classes even though no vector loop ran (a zero
+   * accumulator, a broadcast maximum, a lane reduction), and compiled code that does not inline
+   * those intrinsics allocates each vector. Rows shorter than a vector now run plain scalar code.
    */
   @Test
   void warmFacadeCallsAllocateNothing() {

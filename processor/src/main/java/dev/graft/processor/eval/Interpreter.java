@@ -370,23 +370,23 @@ public final class Interpreter {
     return new DoubleArray(shapeOf(n), out);
   }
 
-  /** (softmax(row) · sum(labels) − labels) · scale per row. */
   private DoubleArray softmaxCrossEntropyGrad(Node n) {
-    DoubleArray logits = in(n, 0);
-    DoubleArray labels = in(n, 1);
-    DoubleArray rowScale = in(n, 2);
+    return new DoubleArray(shapeOf(n), crossEntropyGrad(in(n, 0), in(n, 1).data(), in(n, 2).data()));
+  }
+
+  /** (softmax(row) · sum(labels) − labels) · rowScale per row, labels shaped like the logits. */
+  private static double[] crossEntropyGrad(DoubleArray logits, double[] labels, double[] rowScale) {
     int c = logits.shape()[logits.rank() - 1];
     double[] out = new double[logits.size()];
-    for (int r = 0; r < rowScale.size(); r++) {
+    for (int r = 0; r < rowScale.length; r++) {
       double lse = logSumExp(logits.data(), r * c, c);
       double labelSum = 0;
-      for (int j = 0; j < c; j++) labelSum += labels.data()[r * c + j];
-      double scale = rowScale.data()[r];
+      for (int j = 0; j < c; j++) labelSum += labels[r * c + j];
       for (int j = 0; j < c; j++) {
-        out[r * c + j] = (Math.exp(logits.data()[r * c + j] - lse) * labelSum - labels.data()[r * c + j]) * scale;
+        out[r * c + j] = (Math.exp(logits.data()[r * c + j] - lse) * labelSum - labels[r * c + j]) * rowScale[r];
       }
     }
-    return new DoubleArray(shapeOf(n), out);
+    return out;
   }
 
   /** logSumExp(row) - row[label] per row. */
@@ -402,21 +402,14 @@ public final class Interpreter {
     return new DoubleArray(shapeOf(n), out);
   }
 
-  /** (softmax(row) − oneHot(label)) · scale per row. */
+  /** The dense gradient with one-hot labels: (softmax(row) − oneHot(label)) · scale per row. */
   private DoubleArray sparseSoftmaxCrossEntropyGrad(Node n) {
     DoubleArray logits = in(n, 0);
     DoubleArray labels = in(n, 1);
-    DoubleArray rowScale = in(n, 2);
     int c = logits.shape()[logits.rank() - 1];
-    double[] out = new double[logits.size()];
-    for (int r = 0; r < labels.size(); r++) {
-      int label = index(labels.data()[r], c, "label");
-      double lse = logSumExp(logits.data(), r * c, c);
-      double scale = rowScale.data()[r];
-      for (int j = 0; j < c; j++) out[r * c + j] = Math.exp(logits.data()[r * c + j] - lse) * scale;
-      out[r * c + label] -= scale;
-    }
-    return new DoubleArray(shapeOf(n), out);
+    double[] oneHot = new double[logits.size()];
+    for (int r = 0; r < labels.size(); r++) oneHot[r * c + index(labels.data()[r], c, "label")] = 1;
+    return new DoubleArray(shapeOf(n), crossEntropyGrad(logits, oneHot, in(n, 2).data()));
   }
 
   private static double logSumExp(double[] x, int from, int length) {

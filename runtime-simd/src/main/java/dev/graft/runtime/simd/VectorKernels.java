@@ -254,8 +254,9 @@ public final class VectorKernels implements Kernels {
    * The parallel parts of one GEMM: a body for {@link ThreadPool#parallelFor} that the calling
    * thread reuses from call to call, so that a parallel GEMM allocates no lambda. Task t of
    * {@code tasks} packs B panels, or multiplies row groups or column panels (or, on the unpacked
-   * path, columns), t/tasks to (t+1)/tasks of the way through. The caller sets the fields, runs the pool (which returns only
-   * when every task is done) and clears them; a thread runs one GEMM at a time.
+   * path, columns), t/tasks to (t+1)/tasks of the way through. The caller sets the fields, runs
+   * the pool (which returns only when every task is done) and clears them; a thread runs one
+   * GEMM at a time.
    */
   private static final class GemmTask implements IntConsumer {
     static final int PACK = 0;
@@ -1124,10 +1125,9 @@ public final class VectorKernels implements Kernels {
   }
 
   /**
-   * {@code y = exp(x - max)} over the row; returns the sum. Keep its bytecode under C2's
-   * FreqInlineSize (325 bytes): when the callers cannot inline it, the JIT-compiled row kernels
-   * allocated (seen as 384 B per softmaxRows call of 8 rows at 332 bytes); hence the short-row
-   * path in a method of its own.
+   * {@code y = exp(x - max)} over the row; returns the sum. Its bytecode must stay under C2's
+   * FreqInlineSize (325 bytes), hence the short-row path in a method of its own: at 332 bytes
+   * the row kernels could not inline it, and softmaxRows allocated 384 B per call of 8 rows.
    */
   private static float expStore(float[] x, int o, float[] y, int len, float max) {
     if (len < L) {
