@@ -31,7 +31,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * plain copy of n floats as the memory-bandwidth reference. The {@code *Relu} rows repeat the
  * comparison with {@code relu} in place of {@code tanh}, where memory traffic rather than the
  * activation's arithmetic should set the time. Time per op is µs; divide by n for ns/element.
- * Run with {@code --add-modules jdk.incubator.vector}.
+ * {@code threads} sizes the pool of the session and executors, which run a generated loop this
+ * large across the pool ({@code Kernels.forRows}); the unfused rows and the copy always run on
+ * the calling thread. Run with {@code --add-modules jdk.incubator.vector}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,6 +43,9 @@ public class FusedChainBenchmark {
 
   @Param({"1048576", "16777216"})
   int n;
+
+  @Param({"1", "2"})
+  int threads;
 
   private float[] x;
   private float[] w;
@@ -72,13 +77,12 @@ public class FusedChainBenchmark {
     sum = new float[n];
     out = new float[n];
 
-    // One thread: a generated elementwise loop runs on the calling thread whatever the device.
-    session = Session.open(FusedChain.class, Device.cpu(1), Dims.of("n", n));
+    session = Session.open(FusedChain.class, Device.cpu(threads), Dims.of("n", n));
     session.assign("w", NDArray.of(w, n));
     session.assign("b", NDArray.of(b, n));
     xArray = NDArray.of(x, n);
 
-    pool = new ThreadPool(1);
+    pool = new ThreadPool(threads);
     scalar = new GraftFusedChain().newExecutor(KernelProvider.create(pool));
     vector = new GraftFusedChain.Vector().newExecutor(KernelProvider.create(pool));
     reluScalar = new GraftFusedRelu().newExecutor(KernelProvider.create(pool));

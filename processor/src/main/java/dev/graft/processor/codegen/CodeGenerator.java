@@ -82,6 +82,11 @@ public final class CodeGenerator {
   private final Map<Node, String> constants = new LinkedHashMap<>();
   private final Map<String, String> methodNames = new LinkedHashMap<>(); // identity -> name
   private final List<MethodSpec> kernelMethods = new ArrayList<>();
+  /** Row work classes of kernel methods, beside them: of the enclosing class and of the vector class. */
+  private final List<TypeSpec> rowWorkTypes = new ArrayList<>();
+  private final List<TypeSpec> vectorRowWorkTypes = new ArrayList<>();
+  /** The generated class. */
+  private final ClassName self;
   private int floatSlots;
   private int intSlots;
   /** Right matrix operands the loops prepare once per call (see {@code Kernels.prepareB}). */
@@ -91,6 +96,7 @@ public final class CodeGenerator {
     this.model = model;
     this.policy = policy;
     this.vectorVariant = vectorVariant;
+    this.self = ClassName.get(model.packageName(), model.generatedName());
   }
 
   /** The scalar class alone. */
@@ -124,11 +130,11 @@ public final class CodeGenerator {
 
   private GeneratedSource write() {
     String name = model.generatedName();
-    ClassName self = ClassName.get(model.packageName(), name);
     KernelEmitter emitter = new KernelEmitter(model.symbols(), this::constantField, false);
     List<MethodSpec> entryMethods = new ArrayList<>();
     List<EntrySchedule> schedules = schedules(model, policy);
     List<MemoryPlan> plans = new ArrayList<>();
+    Map<String, String> rowWorks = new LinkedHashMap<>();
     for (EntrySchedule s : schedules) {
       MemoryPlan plan = MemoryPlanner.plan(s);
       plans.add(plan);
@@ -137,6 +143,7 @@ public final class CodeGenerator {
       floatSlots = Math.max(floatSlots, writer.floatSlotsNeeded());
       intSlots = Math.max(intSlots, writer.intSlotsNeeded());
       preparedMatrices = Math.max(preparedMatrices, writer.preparedNeeded());
+      rowWorks.putAll(writer.rowWorks());
     }
     TypeSpec vectorType = null;
     if (vectorVariant) {
@@ -144,10 +151,13 @@ public final class CodeGenerator {
       // and resolve to the scalar methods written above.
       KernelEmitter vectorEmitter = new KernelEmitter(model.symbols(), this::constantField, true);
       List<MethodSpec> vectorEntryMethods = new ArrayList<>();
+      Map<String, String> vectorRowWorks = new LinkedHashMap<>();
       for (int i = 0; i < schedules.size(); i++) {
-        vectorEntryMethods.addAll(new EntryWriter(model, schedules.get(i), plans.get(i), vectorEmitter, this).methods());
+        EntryWriter writer = new EntryWriter(model, schedules.get(i), plans.get(i), vectorEmitter, this);
+        vectorEntryMethods.addAll(writer.methods());
+        vectorRowWorks.putAll(writer.rowWorks());
       }
-      vectorType = vectorVariant(vectorEntryMethods);
+      vectorType = vectorVariant(vectorEntryMethods, vectorRowWorks);
     }
 
     TypeSpec.Builder type = TypeSpec.classBuilder(name)
@@ -169,9 +179,10 @@ public final class CodeGenerator {
     type.addMethod(MethodSpec.methodBuilder("newExecutor").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .returns(MODEL_EXECUTOR).addParameter(KERNELS, "kernels").addStatement("return new Executor(kernels)").build());
     FacadeWriter.addTo(type, model, self);
-    type.addType(executor(entryMethods));
+    type.addType(executor(entryMethods, rowWorks));
     if (vectorType != null) type.addType(vectorType);
     type.addMethods(kernelMethods);
+    type.addTypes(rowWorkTypes);
     if (constants.keySet().stream().anyMatch(c -> c.attrs().realCount() > LITERAL_CONSTANT_LIMIT)) type.addMethod(unpack());
 
     JavaFile file = JavaFile.builder(model.packageName(), type.build())
@@ -194,8 +205,14 @@ public final class CodeGenerator {
       String name = (m.vector() ? "v" : "k") + methods.size() + "_" + m.kernel().opSummary();
       MethodSpec.Builder b = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE, Modifier.STATIC)
           .addJavadoc("$L", m.javadoc());
+      ClassName rowWork = null;
+      if (m.rowWork() != null) {
+        rowWork = m.vector() ? self.nestedClass(VECTOR_CLASS).nestedClass(rowWorkClass(name)) : self.nestedClass(rowWorkClass(name));
+        (m.vector() ? vectorRowWorkTypes : rowWorkTypes).add(rowWorkType(rowWork, name, m.rowWork()));
+      }
       for (KernelMethod.Param p : m.params()) {
         if (p instanceof KernelMethod.KernelsParam) b.addParameter(KERNELS, p.name());
+        else if (p instanceof KernelMethod.RowWorkParam) b.addParameter(rowWork, p.name());
         else if (p instanceof KernelMethod.ArrayParam a) b.addParameter(a.ints() ? int[].class : float[].class, a.name());
         else if (p instanceof KernelMethod.PreparedParam) b.addParameter(PREPARED_MATRIX, p.name());
         else b.addParameter(int.class, p.name());
@@ -203,6 +220,34 @@ public final class CodeGenerator {
       methods.add(b.addCode(m.body()).build());
       return name;
     });
+  }
+
+  /** The nested row work class of kernel method {@code method}: {@code k3_matmul_add} has {@code K3Rows}. */
+  static String rowWorkClass(String method) {
+    String prefix = method.substring(0, method.indexOf('_'));
+    return Character.toUpperCase(prefix.charAt(0)) + prefix.substring(1) + "Rows";
+  }
+
+  /** The executor field holding the row work object of kernel method {@code method}: {@code k3Rows}. */
+  static String rowWorkField(String method) {
+    return method.substring(0, method.indexOf('_')) + "Rows";
+  }
+
+  /**
+   * The row work class of a kernel: the fields its method fills and {@code run}, the kernel's
+   * loop over rows [row0, row1). An executor holds one instance per class and runs one call at a
+   * time, so the fields are never shared by two products.
+   */
+  private static TypeSpec rowWorkType(ClassName type, String method, KernelMethod.RowWorkClass e) {
+    TypeSpec.Builder t = TypeSpec.classBuilder(type).addModifiers(Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        .addJavadoc("The loop of {@link #$L} over a range of rows, which the kernel library runs.\n",
+            method)
+        .addSuperinterface(KERNELS.nestedClass("RowWork"));
+    for (KernelMethod.Param p : e.fields()) {
+      t.addField(p instanceof KernelMethod.ArrayParam a ? (a.ints() ? int[].class : float[].class) : int.class, p.name());
+    }
+    return t.addMethod(MethodSpec.methodBuilder("run").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        .addParameter(int.class, "row0").addParameter(int.class, "row1").addCode(e.body()).build()).build();
   }
 
   /** The static field of a constant that lives in an array (registers it). */
@@ -255,7 +300,7 @@ public final class CodeGenerator {
    * The nested class {@value #VECTOR_CLASS}: the spec of the enclosing class, an executor over
    * {@code vectorEntryMethods} and the vector kernels.
    */
-  private TypeSpec vectorVariant(List<MethodSpec> vectorEntryMethods) {
+  private TypeSpec vectorVariant(List<MethodSpec> vectorEntryMethods, Map<String, String> rowWorks) {
     return TypeSpec.classBuilder(VECTOR_CLASS)
         .addJavadoc("The Vector API variant of the model: the same entry points, with the fused elementwise loops and matmul\n"
             + "epilogues on {@code jdk.incubator.vector}; every other kernel is the enclosing class's. The runtime loads it\n"
@@ -269,12 +314,16 @@ public final class CodeGenerator {
             .returns(MODEL_SPEC).addStatement("return SPEC").build())
         .addMethod(MethodSpec.methodBuilder("newExecutor").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
             .returns(MODEL_EXECUTOR).addParameter(KERNELS, "kernels").addStatement("return new Executor(kernels)").build())
-        .addType(executor(vectorEntryMethods))
+        .addType(executor(vectorEntryMethods, rowWorks))
         .addMethods(vectorKernelMethods)
+        .addTypes(vectorRowWorkTypes)
         .build();
   }
 
-  private TypeSpec executor(List<MethodSpec> entryMethods) {
+  /**
+   * @param rowWorks the row work objects the entry methods pass: executor field to kernel method
+   */
+  private TypeSpec executor(List<MethodSpec> entryMethods, Map<String, String> rowWorks) {
     TypeSpec.Builder t = TypeSpec.classBuilder("Executor").addModifiers(Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
         .addJavadoc("Runs the entry points with its own workspace, which grows to the largest call and is then reused.\n")
         .addSuperinterface(MODEL_EXECUTOR)
@@ -289,6 +338,12 @@ public final class CodeGenerator {
     if (preparedMatrices > 0) {
       t.addField(FieldSpec.builder(com.palantir.javapoet.ArrayTypeName.of(PREPARED_MATRIX), "prepared", Modifier.PRIVATE,
           Modifier.FINAL).initializer("new $T[$L]", PREPARED_MATRIX, preparedMatrices).build());
+    }
+    for (Map.Entry<String, String> e : rowWorks.entrySet()) {
+      String method = e.getValue();
+      ClassName type = method.startsWith("v") ? self.nestedClass(VECTOR_CLASS).nestedClass(rowWorkClass(method))
+          : self.nestedClass(rowWorkClass(method));
+      t.addField(FieldSpec.builder(type, e.getKey(), Modifier.PRIVATE, Modifier.FINAL).initializer("new $T()", type).build());
     }
     MethodSpec.Builder run = MethodSpec.methodBuilder("run").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .addParameter(int.class, "entry").addParameter(int[].class, "dims").addParameter(Object[].class, "inputs")

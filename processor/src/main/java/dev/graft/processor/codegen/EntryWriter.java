@@ -46,6 +46,8 @@ final class EntryWriter {
   private int floatSlotsNeeded;
   private int intSlotsNeeded;
   private int preparedNeeded;
+  /** The executor's row work objects the methods written so far pass: field name to kernel method. */
+  private final Map<String, String> rowWorks = new LinkedHashMap<>();
 
   /** A local a method binds: its declaration in the whole method and in a part. */
   private record Local(String name, String declaration, String partDeclaration) {}
@@ -77,6 +79,14 @@ final class EntryWriter {
   /** Elements of the executor's {@code prepared} array the methods written so far use. */
   int preparedNeeded() {
     return preparedNeeded;
+  }
+
+  /**
+   * The executor fields holding row work objects (see {@code KernelMethod.RowWorkClass}) that the
+   * methods written so far pass, each with the kernel method whose class it instantiates.
+   */
+  Map<String, String> rowWorks() {
+    return rowWorks;
   }
 
   List<MethodSpec> methods() {
@@ -162,6 +172,10 @@ final class EntryWriter {
       for (KernelMethod.Param p : km.params()) {
         if (p instanceof KernelMethod.KernelsParam) {
           args.add("kernels");
+        } else if (p instanceof KernelMethod.RowWorkParam) {
+          String field = CodeGenerator.rowWorkField(method);
+          rowWorks.put(field, method);
+          args.add(field);
         } else if (p instanceof KernelMethod.PreparedParam) {
           args.add(prepared);
         } else if (p instanceof KernelMethod.ArrayParam a && accumulator != null && a.value() == k.root()) {

@@ -45,6 +45,13 @@ final class KernelEmitter {
    */
   static final int MIN_VECTOR_EXTENT = 4;
 
+  /**
+   * An elementwise kernel of a fixed size below this keeps its loop inline; larger ones, and ones
+   * whose size depends on a symbol, go through {@code Kernels.forRows}, which decides at run time
+   * (with the libraries' threshold of 2¹⁶ elements) whether to split them across the pool.
+   */
+  static final long ROW_LOOP_MIN_ELEMENTS = 1L << 16;
+
   private final List<String> symbolOrder;
   private final Function<Node, String> constantField;
   private final boolean vector;
@@ -52,6 +59,8 @@ final class KernelEmitter {
   private boolean accumulate;
   /** Whether the kernel being emitted takes its matmul's B prepared. */
   private boolean preparedB;
+  /** The row work class of the kernel being emitted, once its body is written; else null. */
+  private KernelMethod.RowWorkClass rowWorkClass;
 
   /**
    * @param symbolOrder the model's symbols, which orders symbol parameters
@@ -102,14 +111,17 @@ final class KernelEmitter {
     if (preparedB && !canTakePreparedB(k)) throw new IllegalArgumentException("cannot take a prepared B: " + k);
     this.accumulate = accumulate;
     this.preparedB = preparedB;
+    this.rowWorkClass = null;
     List<KernelMethod.Param> params = new ArrayList<>();
-    boolean library = k.kind() == Kernel.Kind.MATMUL || k.kind() == Kernel.Kind.LIBRARY;
-    if (library) params.add(new KernelMethod.KernelsParam());
     Map<Node, String> arrays = new HashMap<>();
     List<Node> operands = k.operands();
+    for (int i = 0; i < operands.size(); i++) arrays.put(operands.get(i), "in" + i);
+    boolean rowLoop = parallelLoop(k, arrays);
+    boolean library = k.kind() == Kernel.Kind.MATMUL || k.kind() == Kernel.Kind.LIBRARY || rowLoop;
+    if (library) params.add(new KernelMethod.KernelsParam());
+    if (hooksEpilogue(k) || rowLoop) params.add(new KernelMethod.RowWorkParam());
     for (int i = 0; i < operands.size(); i++) {
       Node o = operands.get(i);
-      arrays.put(o, "in" + i);
       if (preparedB && o == k.matmul().input(1)) params.add(new KernelMethod.PreparedParam("in" + i, o));
       else params.add(new KernelMethod.ArrayParam("in" + i, o, o.dtype() == DType.INT32));
     }
@@ -124,17 +136,22 @@ final class KernelEmitter {
     boolean vectorBody = vector && vectorizes(k, arrays);
     switch (k.kind()) {
       case ELEMENTWISE -> {
-        if (vectorBody) vectorElementwise(body, k, arrays, null);
-        else elementwise(body, k, arrays, null);
+        if (rowLoop) {
+          rowLoop(body, k, arrays, vectorBody, params);
+        } else if (vectorBody) {
+          vectorElementwise(body, k, arrays, null, null);
+        } else {
+          elementwise(body, k, arrays, null, null);
+        }
       }
-      case MATMUL -> matmul(body, k, arrays, vectorBody);
+      case MATMUL -> matmul(body, k, arrays, vectorBody, params);
       case LIBRARY -> library(body, k.root(), arrays);
       case LAYOUT -> layout(body, k.root(), arrays);
       case LOOP -> throw new IllegalArgumentException("a loop is written by EntryWriter, not as a kernel method: " + k);
     }
-    String doc = javadoc(k, vectorBody) + (accumulate ? "<p>Adds its value into {@code out}.\n" : "")
+    String doc = javadoc(k, vectorBody, rowLoop) + (accumulate ? "<p>Adds its value into {@code out}.\n" : "")
         + (preparedB ? "<p>Its right matrix operand comes prepared once for the loop.\n" : "");
-    return new KernelMethod(k, params, doc, body.build(), vectorBody);
+    return new KernelMethod(k, params, doc, body.build(), vectorBody, rowWorkClass);
   }
 
   private static void collectSymbols(Node n, Set<String> out) {
@@ -146,11 +163,13 @@ final class KernelEmitter {
     if (n.attrs().dim() != null) out.addAll(n.attrs().dim().symbols());
   }
 
-  private static String javadoc(Kernel k, boolean vectorBody) {
+  private static String javadoc(Kernel k, boolean vectorBody, boolean rowLoop) {
     StringBuilder b = new StringBuilder();
     b.append(switch (k.kind()) {
-      case ELEMENTWISE -> k.members().size() > 1 ? "Fused elementwise loop" : "Elementwise loop";
-      case MATMUL -> k.members().size() > 1 ? "Matrix product with an elementwise epilogue applied in place" : "Matrix product";
+      case ELEMENTWISE -> (k.members().size() > 1 ? "Fused elementwise loop" : "Elementwise loop")
+          + (rowLoop ? " over row ranges (on the pool when large)" : "");
+      case MATMUL -> !hooksEpilogue(k) ? (k.members().size() > 1 ? "Matrix product with an elementwise epilogue applied in place"
+          : "Matrix product") : "Matrix product with an elementwise epilogue fused into its store";
       case LIBRARY -> "Kernel library call";
       case LAYOUT -> "Generated copy";
       case LOOP -> "Loop";
@@ -263,11 +282,25 @@ final class KernelEmitter {
     return new LoopNest(extents, loads, counts);
   }
 
-  /** Sizes, inline scalars and the loads before any loop, shared by both variants. */
-  private static void prologue(CodeBlock.Builder body, LoopNest nest) {
-    for (int l = 0; l < nest.levels(); l++) body.addStatement("int n$L = $L", l, dim(nest.extents().get(l)));
+  /**
+   * Sizes, inline scalars and the loads before any loop, shared by both variants. With {@code
+   * rowWidth} (see {@link #elementwise}) the outermost loop ends at row {@code row1}.
+   */
+  private static void prologue(CodeBlock.Builder body, LoopNest nest, String rowWidth) {
+    for (int l = 0; l < nest.levels(); l++) {
+      String extent = rowWidth == null || l > 0 ? dim(nest.extents().get(l)) : rowBound(nest, "row1", rowWidth);
+      body.addStatement("int n$L = $L", l, extent);
+    }
     invariants(body, nest);
-    if (nest.levels() > 1) body.addStatement("int o = 0");
+    if (nest.levels() > 1) body.addStatement("int o = $L", rowWidth == null ? "0" : "row0 * n1");
+  }
+
+  /**
+   * Where the outermost loop of a row-range loop stands at {@code row}: the row itself when the
+   * loops are rows then columns, else the flat index of the row's first element.
+   */
+  private static String rowBound(LoopNest nest, String row, String rowWidth) {
+    return nest.levels() > 1 || rowWidth.equals("1") ? row : row + " * " + rowWidth;
   }
 
   /** The counts and the operands loaded once, before any loop. */
@@ -298,8 +331,13 @@ final class KernelEmitter {
    * A loop over the root's shape (see {@link LoopNest}).
    *
    * @param inPlace for a matmul epilogue: the product, already in {@code out}
+   * @param rowWidth for a loop the kernel library runs on rows {@code [row0, row1)} (see {@code
+   *     Kernels.RowWork}): how many elements of the outermost loop make one row when there is one
+   *     loop level (a product's column count for its epilogue, 1 when rows are elements); null for
+   *     a loop over everything. With two levels, rows are the outer loop's iterations.
    */
-  private void elementwise(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, Node inPlace) {
+  private void elementwise(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, Node inPlace,
+      String rowWidth) {
     Node root = k.root();
     Node uniform = uniformValue(root);
     if (uniform != null && inPlace == null) {
@@ -315,10 +353,11 @@ final class KernelEmitter {
       body.addStatement("$T.fill(out, 0, $L, v$L)", java.util.Arrays.class, size(root.shape()), root.id());
       return;
     }
-    prologue(body, nest);
+    prologue(body, nest, rowWidth);
     String outIndex = levels == 0 ? "0" : levels == 1 ? "i0" : "o";
     for (int l = 0; l < levels; l++) {
-      body.beginControlFlow("for (int i$L = 0; i$L < n$L; i$L++)", l, l, l, l);
+      String start = l > 0 || rowWidth == null ? "0" : rowBound(nest, "row0", rowWidth);
+      body.beginControlFlow("for (int i$L = $L; i$L < n$L; i$L++)", l, start, l, l, l);
       loadScalars(body, nest, l + 1, "o");
     }
     scalarMembers(body, k, inPlace, outIndex);
@@ -362,19 +401,26 @@ final class KernelEmitter {
    * {@code FloatVector.broadcast}; members computed only from those stay scalar. Vectors live
    * only in locals of one iteration.
    */
-  private void vectorElementwise(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, Node inPlace) {
+  private void vectorElementwise(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, Node inPlace,
+      String rowWidth) {
     LoopNest nest = loopNest(k, arrays);
     int levels = nest.levels();
     int last = levels - 1;
-    prologue(body, nest);
+    prologue(body, nest, rowWidth);
+    String start = rowWidth == null ? "0" : rowBound(nest, "row0", rowWidth);
     for (int l = 0; l < last; l++) {
-      body.beginControlFlow("for (int i$L = 0; i$L < n$L; i$L++)", l, l, l, l);
+      body.beginControlFlow("for (int i$L = $L; i$L < n$L; i$L++)", l, l == 0 ? start : "0", l, l, l);
       loadScalars(body, nest, l + 1, null);
     }
     String lane = levels == 1 ? "i0" : "o + i" + last;
     Set<Node> vectors = nest.innermost();
-    body.addStatement("int i$L = 0", last);
-    body.addStatement("int u$L = SPECIES.loopBound(n$L)", last, last);
+    if (last == 0 && !start.equals("0")) {
+      body.addStatement("int i0 = $L", start);
+      body.addStatement("int u0 = i0 + SPECIES.loopBound(n0 - i0)");
+    } else {
+      body.addStatement("int i$L = 0", last);
+      body.addStatement("int u$L = SPECIES.loopBound(n$L)", last, last);
+    }
     body.beginControlFlow("for (; i$L < u$L; i$L += SPECIES.length())", last, last, last);
     for (Load l : nest.loads()) {
       if (l.depth() != levels) continue;
@@ -547,7 +593,18 @@ final class KernelEmitter {
 
   // ---- matmul
 
-  private void matmul(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, boolean vectorEpilogue) {
+  /**
+   * Whether {@code k}'s epilogue is handed to the kernel library with its 2-d product (see {@code
+   * Kernels.RowWork}), which runs it on each block of finished rows, on the thread that computed
+   * them; a batched product applies its epilogue afterwards, in a pass of its own.
+   */
+  static boolean hooksEpilogue(Kernel k) {
+    return k.kind() == Kernel.Kind.MATMUL && k.members().size() > 1 && k.matmul().input(0).shape().rank() == 2
+        && k.matmul().input(1).shape().rank() == 2;
+  }
+
+  private void matmul(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, boolean vectorEpilogue,
+      List<KernelMethod.Param> params) {
     Node mm = k.matmul();
     Node a = mm.input(0);
     Node b = mm.input(1);
@@ -559,11 +616,17 @@ final class KernelEmitter {
     Dim m = ta ? sa.dim(ra - 1) : sa.dim(ra - 2);
     Dim kk = ta ? sa.dim(ra - 2) : sa.dim(ra - 1);
     Dim n = tb ? sb.dim(sb.rank() - 2) : sb.dim(sb.rank() - 1);
-    String call = preparedB ? "kernels.gemm(" + ta + ", m, " + arrays.get(a) + ", %s, " + arrays.get(b) + ", out, %s, " + accumulate + ")"
-        : "kernels.gemm(" + ta + ", " + tb + ", m, n, k, " + arrays.get(a) + ", %s, " + arrays.get(b) + ", %s, out, %s, " + accumulate + ")";
+    boolean hook = hooksEpilogue(k);
+    String end = accumulate + (hook ? ", work)" : ")");
+    String call = preparedB ? "kernels.gemm(" + ta + ", m, " + arrays.get(a) + ", %s, " + arrays.get(b) + ", out, %s, " + end
+        : "kernels.gemm(" + ta + ", " + tb + ", m, n, k, " + arrays.get(a) + ", %s, " + arrays.get(b) + ", %s, out, %s, " + end;
     body.addStatement("int m = $L", dim(m));
     body.addStatement("int n = $L", dim(n));
     body.addStatement("int k = $L", dim(kk));
+    if (hook) {
+      hookedEpilogue(body, k, arrays, vectorEpilogue, params, dim(n), call);
+      return;
+    }
     if (preparedB) {
       body.addStatement("$L", String.format(call, "0", "0"));
     } else if (ra == 2) {
@@ -575,9 +638,78 @@ final class KernelEmitter {
     }
     if (k.members().size() > 1) {
       body.add("// epilogue, in place\n");
-      if (vectorEpilogue) vectorElementwise(body, k, arrays, mm);
-      else elementwise(body, k, arrays, mm);
+      if (vectorEpilogue) vectorElementwise(body, k, arrays, mm, null);
+      else elementwise(body, k, arrays, mm, null);
     }
+  }
+
+  /**
+   * The product of a kernel whose epilogue the library runs, as the {@code work} of {@code
+   * gemm} (see {@link #rowWork}).
+   */
+  private void hookedEpilogue(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, boolean vectorEpilogue,
+      List<KernelMethod.Param> params, String columns, String call) {
+    rowWork(body, k, arrays, k.matmul(), vectorEpilogue, params, columns,
+        preparedB ? String.format(call, "0", "0") : String.format(call, "0", "0", "0"));
+  }
+
+  /**
+   * Whether elementwise kernel {@code k} runs its loop through {@code Kernels.forRows}, which
+   * splits it across the pool when it is large: one or two loop levels (rows are elements or
+   * outer iterations), a value that changes from element to element, and a size that is not known
+   * to be small ({@link #ROW_LOOP_MIN_ELEMENTS}).
+   */
+  private boolean parallelLoop(Kernel k, Map<Node, String> arrays) {
+    if (k.kind() != Kernel.Kind.ELEMENTWISE || uniformValue(k.root()) != null) return false;
+    LoopNest nest = loopNest(k, arrays);
+    if (nest.levels() < 1 || nest.levels() > 2 || indexIndependent(k, nest)) return false;
+    Dim size = k.root().shape().size();
+    return !size.isFixed() || size.value() >= ROW_LOOP_MIN_ELEMENTS;
+  }
+
+  /** An elementwise kernel through {@code Kernels.forRows} (see {@link #parallelLoop}). */
+  private void rowLoop(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, boolean vectorLoop,
+      List<KernelMethod.Param> params) {
+    LoopNest nest = loopNest(k, arrays);
+    String rows = dim(nest.extents().get(0));
+    String elements = nest.levels() == 1 ? "(long) " + rows : "(long) " + rows + " * " + dim(nest.extents().get(1));
+    String width = nest.levels() == 1 ? "1" : dim(nest.extents().get(1));
+    rowWork(body, k, arrays, null, vectorLoop, params, width, "kernels.forRows(" + rows + ", " + elements + ", work)");
+  }
+
+  /**
+   * A kernel whose elementwise loop the kernel library runs over row ranges: the method fills the
+   * {@code work} object's fields, makes {@code call} (which passes it to the library), then drops
+   * its array references so that the executor does not keep a caller's array reachable. {@link
+   * #rowWorkClass} gets the class, whose {@code run} is the loop restricted to rows {@code [row0,
+   * row1)}.
+   *
+   * @param inPlace the product, for an epilogue; else null
+   * @param rowWidth elements of loop level 0 per row (see {@link #elementwise})
+   */
+  private void rowWork(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, Node inPlace, boolean vectorLoop,
+      List<KernelMethod.Param> params, String rowWidth, String call) {
+    CodeBlock.Builder loop = CodeBlock.builder();
+    if (vectorLoop) vectorElementwise(loop, k, arrays, inPlace, rowWidth);
+    else elementwise(loop, k, arrays, inPlace, rowWidth);
+    CodeBlock loopCode = loop.build();
+    // The fields: the arrays and symbols the loop names.
+    String text = loopCode.toString();
+    List<KernelMethod.Param> fields = new ArrayList<>();
+    for (KernelMethod.Param p : params) {
+      boolean value = p instanceof KernelMethod.ArrayParam || p instanceof KernelMethod.SymbolParam;
+      if (value && java.util.regex.Pattern.compile("\\b" + p.name() + "\\b").matcher(text).find()) fields.add(p);
+    }
+    for (KernelMethod.Param f : fields) body.addStatement("work.$L = $L", f.name(), f.name());
+    body.addStatement("$L", call);
+    for (KernelMethod.Param f : fields) if (f instanceof KernelMethod.ArrayParam) body.addStatement("work.$L = null", f.name());
+    CodeBlock.Builder run = CodeBlock.builder();
+    for (KernelMethod.Param f : fields) {
+      String type = f instanceof KernelMethod.ArrayParam a ? (a.ints() ? "int[]" : "float[]") : "int";
+      run.addStatement("$L $L = this.$L", type, f.name(), f.name());
+    }
+    run.add(loopCode);
+    rowWorkClass = new KernelMethod.RowWorkClass(fields, run.build());
   }
 
   // ---- library calls

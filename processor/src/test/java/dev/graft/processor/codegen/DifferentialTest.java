@@ -35,6 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * bound to several values in one executor (so workspaces grow and are reused), fused and unfused.
  * The Vector API variant is checked against both the interpreter and the scalar variant, with
  * sizes below, at and off multiples of the vector width so that main loops and tails both run.
+ * Generated row loops run in many ranges ({@link Harness#splittingKernels}), as on a pool.
  */
 class DifferentialTest {
   static final double TOLERANCE = 2e-3;
@@ -86,7 +87,7 @@ class DifferentialTest {
     Verifier.verify(model);
     Harness.Compiled c = Harness.compile(model, policy, true);
     ModelExecutor scalar = c.model().newExecutor(new ScalarKernels(Harness.POOL));
-    ModelExecutor vector = c.vector().newExecutor(new ScalarKernels(Harness.POOL));
+    ModelExecutor vector = c.vector().newExecutor(Harness.splittingKernels());
     for (int batch : VECTOR_BATCHES) {
       Harness.Feeds feeds = new Harness.Feeds(model, Harness.dims("batch", batch, "n", batch + 2), batch * 17L, 5);
       for (int e = 0; e < model.entries().size(); e++) {
@@ -114,7 +115,7 @@ class DifferentialTest {
   static void check(ModelGraph model, FusionPolicy policy) {
     Verifier.verify(model);
     Harness.Compiled c = Harness.compile(model, policy);
-    ModelExecutor ex = c.model().newExecutor(new ScalarKernels(Harness.POOL));
+    ModelExecutor ex = c.model().newExecutor(Harness.splittingKernels());
     for (int batch : BATCHES) {
       Harness.Feeds feeds = new Harness.Feeds(model, Harness.dims("batch", batch, "n", batch + 2), batch * 31L, 5);
       for (int e = 0; e < model.entries().size(); e++) {

@@ -15,6 +15,7 @@ import dev.graft.processor.schedule.FusionPolicy;
 import dev.graft.processor.testing.InMemoryCompiler;
 import dev.graft.runtime.CompiledModel;
 import dev.graft.runtime.ModelExecutor;
+import dev.graft.runtime.kernel.Kernels;
 import dev.graft.runtime.kernel.ScalarKernels;
 import dev.graft.runtime.kernel.ThreadPool;
 import java.util.ArrayList;
@@ -31,6 +32,42 @@ final class Harness {
   private Harness() {}
 
   static final ThreadPool POOL = new ThreadPool(1);
+
+  /**
+   * The scalar library, except that row work (a product's epilogue, a loop through {@code
+   * forRows}) runs in ranges of 1, 2, 3, … rows, the last range first: what a pool does to a
+   * generated row loop, made deterministic, so that every generated {@code run(row0, row1)} is
+   * checked on ranges that start past row 0 and end before the last.
+   */
+  static Kernels splittingKernels() {
+    Kernels scalar = new ScalarKernels(POOL);
+    return (Kernels) java.lang.reflect.Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
+        (proxy, method, args) -> {
+          int last = args == null ? -1 : args.length - 1;
+          if (method.getName().equals("forRows")) {
+            runInRanges((Kernels.RowWork) args[2], (int) args[0]);
+            return null;
+          }
+          if (method.getName().equals("gemm") && args[last] instanceof Kernels.RowWork work) {
+            Object[] plain = args.clone();
+            plain[last] = null;
+            method.invoke(scalar, plain);
+            runInRanges(work, (int) args[args.length == 13 ? 2 : 1]); // m
+            return null;
+          }
+          try {
+            return method.invoke(scalar, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  private static void runInRanges(Kernels.RowWork work, int rows) {
+    List<int[]> ranges = new ArrayList<>();
+    for (int r0 = 0, len = 1; r0 < rows; r0 += len, len++) ranges.add(new int[] {r0, Math.min(rows, r0 + len)});
+    for (int i = ranges.size() - 1; i >= 0; i--) work.run(ranges.get(i)[0], ranges.get(i)[1]);
+  }
 
   /** javac's warning that a compilation uses an incubator module, which no flag turns off. */
   static final String INCUBATING_WARNING = "compiler.warn.incubating.modules";

@@ -35,6 +35,10 @@ import jdk.incubator.vector.VectorSpecies;
  * code that creates no vector at all: C1 code, and C2 code that did not inline a Vector API
  * intrinsic, allocates an object for every vector, and an end-to-end test of a 3-class model
  * measured 512–608 bytes per call from the empty-loop vectors of such rows ({@code FacadeIntoTest}).
+ * Reductions fold their unrolled accumulators into a scalar as soon as the unrolled loop ends,
+ * before any other branch: on JDK 17, C2 kept one vector box a call when a vector was live into
+ * a branch the profile had never seen taken (rows whose length is a multiple of 2·L, such as a
+ * 10,000-word vocabulary), 48 bytes a row.
  */
 public final class VectorKernels implements Kernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -122,19 +126,26 @@ public final class VectorKernels implements Kernels {
     return L;
   }
 
+  @Override
+  public void forRows(int rows, long elements, RowWork work) {
+    ScalarKernels.forRows(pool, rows, elements, work);
+  }
+
   // ---------------------------------------------------------------------------------------
   // GEMM
 
   @Override
   public void gemm(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a,
-      int aOffset, float[] b, int bOffset, float[] c, int cOffset, boolean accumulate) {
+      int aOffset, float[] b, int bOffset, float[] c, int cOffset, boolean accumulate,
+      RowWork epilogue) {
     ScalarKernels.checkGemmArgs(m, n, k, a, aOffset, b, bOffset, c, cOffset);
-    if (empty(m, n, k, c, cOffset, accumulate)) {
+    if (empty(m, n, k, c, cOffset, accumulate, epilogue)) {
       return;
     }
     long work = (long) m * n * k;
     if (m < MR || work < SMALL_GEMM) {
-      direct(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate);
+      direct(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate,
+          epilogue);
       return;
     }
     int panels = (n + NR - 1) / NR;
@@ -144,7 +155,7 @@ public final class VectorKernels implements Kernels {
     if (parallel && (long) k * n >= PARALLEL_PACK) {
       GemmTask task = gemmTasks.get();
       task.set(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, pb, nPad, c, cOffset,
-          accumulate, (m + MR - 1) / MR, panels);
+          accumulate, null, (m + MR - 1) / MR, panels);
       try {
         task.mode = GemmTask.PACK;
         task.tasks = Math.min(pool.threads(), panels);
@@ -155,7 +166,7 @@ public final class VectorKernels implements Kernels {
     } else {
       packB(transposeB, n, k, b, bOffset, pb, nPad, 0, panels);
     }
-    multiplyPacked(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate);
+    multiplyPacked(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate, epilogue);
   }
 
   /**
@@ -184,31 +195,41 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void gemm(boolean transposeA, int m, float[] a, int aOffset, PreparedMatrix b, float[] c,
-      int cOffset, boolean accumulate) {
+      int cOffset, boolean accumulate, RowWork epilogue) {
     int n = b.n();
     int k = b.k();
     ScalarKernels.checkGemmArgs(m, n, k, a, aOffset, b.source(), b.sourceOffset(), c, cOffset);
-    if (empty(m, n, k, c, cOffset, accumulate)) {
+    if (empty(m, n, k, c, cOffset, accumulate, epilogue)) {
       return;
     }
     if (m < MR || (long) m * n * k < SMALL_GEMM) {
       direct(transposeA, b.transposed(), m, n, k, a, aOffset, b.source(), b.sourceOffset(), c,
-          cOffset, accumulate);
+          cOffset, accumulate, epilogue);
       return;
     }
     if (b.stride == 0) {
       pack(b);
     }
-    multiplyPacked(transposeA, m, n, k, a, aOffset, b.data, b.stride, c, cOffset, accumulate);
+    multiplyPacked(transposeA, m, n, k, a, aOffset, b.data, b.stride, c, cOffset, accumulate,
+        epilogue);
   }
 
-  /** Handles a product with no terms (C unchanged, or zeroed when k is 0); true when there is nothing else to do. */
-  private static boolean empty(int m, int n, int k, float[] c, int cOffset, boolean accumulate) {
+  /**
+   * Handles a product with no terms (C unchanged, or zeroed when k is 0, and then the epilogue);
+   * true when there is nothing else to do.
+   */
+  private static boolean empty(int m, int n, int k, float[] c, int cOffset, boolean accumulate,
+      RowWork epilogue) {
     if (m != 0 && n != 0 && k != 0) {
       return false;
     }
-    if (k == 0 && !accumulate) {
-      java.util.Arrays.fill(c, cOffset, cOffset + m * n, 0f);
+    if (m != 0 && n != 0) {
+      if (!accumulate) {
+        java.util.Arrays.fill(c, cOffset, cOffset + m * n, 0f);
+      }
+      if (epilogue != null) {
+        epilogue.run(0, m);
+      }
     }
     return true;
   }
@@ -219,20 +240,25 @@ public final class VectorKernels implements Kernels {
     return (panels - 1) * NR + panelWidth(n, panels - 1);
   }
 
-  /** C (+)= op(A) · packed B: row groups, or column panels when there are few rows, on the pool when large. */
+  /**
+   * C (+)= op(A) · packed B: row groups, or column panels when there are few rows, on the pool
+   * when large. The epilogue runs on each row block as its last k step finishes, while the block
+   * is still in cache; when the columns were split, on the caller after the product.
+   */
   private void multiplyPacked(boolean transposeA, int m, int n, int k, float[] a, int aOffset,
-      float[] pb, int nPad, float[] c, int cOffset, boolean accumulate) {
+      float[] pb, int nPad, float[] c, int cOffset, boolean accumulate, RowWork epilogue) {
     int panels = (n + NR - 1) / NR;
     int groups = (m + MR - 1) / MR;
     int threads = pool.threads();
     if (threads == 1 || (long) m * n * k < PARALLEL_GEMM) {
-      gemmRange(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate, 0, groups, 0,
-          panels);
+      gemmRange(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate, epilogue, 0,
+          groups, 0, panels);
       return;
     }
     GemmTask task = gemmTasks.get();
     task.set(transposeA, false, m, n, k, a, aOffset, null, 0, pb, nPad, c, cOffset, accumulate,
-        groups, panels);
+        epilogue, groups, panels);
+    boolean columns = false;
     try {
       if (groups >= 2 * threads || panels < 2 * threads) {
         // Rows split evenly into whole micro-tile groups, a few tasks per thread so that a
@@ -243,10 +269,14 @@ public final class VectorKernels implements Kernels {
         // Few rows, many columns: split the column panels instead.
         task.mode = GemmTask.PANELS;
         task.tasks = Math.min(panels, threads * ROW_TASKS_PER_THREAD);
+        columns = true;
       }
       pool.parallelFor(task.tasks, task);
     } finally {
       task.clear();
+    }
+    if (columns && epilogue != null) {
+      epilogue.run(0, m);
     }
   }
 
@@ -283,14 +313,15 @@ public final class VectorKernels implements Kernels {
     private float[] b;
     private float[] pb;
     private float[] c;
+    private RowWork epilogue;
 
     GemmTask(VectorKernels kernels) {
       this.kernels = kernels;
     }
 
     void set(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b,
-        int bOff, float[] pb, int nPad, float[] c, int cOff, boolean accumulate, int groups,
-        int panels) {
+        int bOff, float[] pb, int nPad, float[] c, int cOff, boolean accumulate, RowWork epilogue,
+        int groups, int panels) {
       this.transA = transA;
       this.transB = transB;
       this.m = m;
@@ -305,6 +336,7 @@ public final class VectorKernels implements Kernels {
       this.c = c;
       this.cOff = cOff;
       this.accumulate = accumulate;
+      this.epilogue = epilogue;
       this.groups = groups;
       this.panels = panels;
     }
@@ -315,6 +347,7 @@ public final class VectorKernels implements Kernels {
       b = null;
       pb = null;
       c = null;
+      epilogue = null;
     }
 
     @Override
@@ -324,12 +357,12 @@ public final class VectorKernels implements Kernels {
           packB(transB, n, k, b, bOff, pb, nPad, panels * t / tasks, panels * (t + 1) / tasks);
           break;
         case ROWS:
-          kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate,
+          kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate, epilogue,
               groups * t / tasks, groups * (t + 1) / tasks, 0, panels);
           break;
         case PANELS:
-          kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate, 0, groups,
-              panels * t / tasks, panels * (t + 1) / tasks);
+          kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate, null, 0,
+              groups, panels * t / tasks, panels * (t + 1) / tasks);
           break;
         default: // COLUMNS of the unpacked path, in whole cache lines
           int chunks = n / COLUMN_ALIGN;
@@ -439,10 +472,12 @@ public final class VectorKernels implements Kernels {
 
   /**
    * Rows [g0·MR, min(m, g1·MR)) of C against column panels [q0, q1) of the packed B, in row
-   * blocks of at most MC rows whose A slice is packed into this thread's buffer.
+   * blocks of at most MC rows whose A slice is packed into this thread's buffer. The epilogue (or
+   * null; only when the panels are all of C's columns) runs on each block once it is final.
    */
   private void gemmRange(boolean transA, int m, int n, int k, float[] a, int aOff, float[] pb,
-      int nPad, float[] c, int cOff, boolean accumulate, int g0, int g1, int q0, int q1) {
+      int nPad, float[] c, int cOff, boolean accumulate, RowWork epilogue, int g0, int g1, int q0,
+      int q1) {
     int groups = g1 - g0;
     if (groups <= 0 || q0 >= q1) {
       return;
@@ -480,6 +515,9 @@ public final class VectorKernels implements Kernels {
             }
           }
         }
+      }
+      if (epilogue != null) {
+        epilogue.run(i0, i1);
       }
     }
   }
@@ -757,17 +795,18 @@ public final class VectorKernels implements Kernels {
    * large products split their columns across the pool (see {@link #PARALLEL_DIRECT}; the
    * language model's generation step on two threads went from ≈ 255 to ≈ 175 µs). With B
    * transposed, each element of C is a dot product of rows, and the columns split the same way.
+   * The epilogue (or null) runs on the caller after the product.
    */
   private void direct(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
-      float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
+      float[] b, int bOff, float[] c, int cOff, boolean accumulate, RowWork epilogue) {
+    int threads = pool.threads();
     if (!transB && n < L) {
       narrowTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
-      return;
-    }
-    int threads = pool.threads();
-    if (threads > 1 && (long) m * n * k >= PARALLEL_DIRECT && n >= 2 * threads * COLUMN_ALIGN) {
+    } else if (threads > 1 && (long) m * n * k >= PARALLEL_DIRECT
+        && n >= 2 * threads * COLUMN_ALIGN) {
       GemmTask task = gemmTasks.get();
-      task.set(transA, transB, m, n, k, a, aOff, b, bOff, null, 0, c, cOff, accumulate, 0, 0);
+      task.set(transA, transB, m, n, k, a, aOff, b, bOff, null, 0, c, cOff, accumulate, null, 0,
+          0);
       try {
         task.mode = GemmTask.COLUMNS;
         task.tasks = threads;
@@ -775,9 +814,12 @@ public final class VectorKernels implements Kernels {
       } finally {
         task.clear();
       }
-      return;
+    } else {
+      directColumns(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, 0, n);
     }
-    directColumns(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, 0, n);
+    if (epilogue != null) {
+      epilogue.run(0, m);
+    }
   }
 
   /** Columns [j0, j1) of the unpacked product, on the calling thread. */
@@ -938,10 +980,11 @@ public final class VectorKernels implements Kernels {
       s1 = FloatVector.fromArray(S, x, xo + j + L)
           .fma(FloatVector.fromArray(S, y, yo + j + L), s1);
     }
+    float sum = s0.add(s1).reduceLanes(VectorOperators.ADD); // before any branch (see the class comment)
     for (; j + L <= len; j += L) {
-      s0 = FloatVector.fromArray(S, x, xo + j).fma(FloatVector.fromArray(S, y, yo + j), s0);
+      sum += FloatVector.fromArray(S, x, xo + j).mul(FloatVector.fromArray(S, y, yo + j))
+          .reduceLanes(VectorOperators.ADD);
     }
-    float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
       sum += x[xo + j] * y[yo + j];
     }
@@ -1021,11 +1064,12 @@ public final class VectorKernels implements Kernels {
         s1 = FloatVector.fromArray(S, labels, o + j + L)
             .fma(lv.sub(FloatVector.fromArray(S, logits, o + j + L)), s1);
       }
-      for (; j + L <= cols; j += L) {
-        s0 = FloatVector.fromArray(S, labels, o + j)
-            .fma(lv.sub(FloatVector.fromArray(S, logits, o + j)), s0);
-      }
       float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+      for (; j + L <= cols; j += L) {
+        sum += FloatVector.fromArray(S, labels, o + j)
+            .mul(FloatVector.fromArray(S, logits, o + j).neg().add(lse))
+            .reduceLanes(VectorOperators.ADD);
+      }
       for (; j < cols; j++) {
         sum += labels[o + j] * (lse - logits[o + j]);
       }
@@ -1108,16 +1152,16 @@ public final class VectorKernels implements Kernels {
       return max;
     }
     FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-    FloatVector m1 = m0;
+    FloatVector m1 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
     int j = 0;
     for (; j + 2 * L <= len; j += 2 * L) {
       m0 = m0.max(FloatVector.fromArray(S, x, o + j));
       m1 = m1.max(FloatVector.fromArray(S, x, o + j + L));
     }
-    for (; j + L <= len; j += L) {
-      m0 = m0.max(FloatVector.fromArray(S, x, o + j));
-    }
     float max = m0.max(m1).reduceLanes(VectorOperators.MAX);
+    for (; j + L <= len; j += L) {
+      max = Math.max(max, FloatVector.fromArray(S, x, o + j).reduceLanes(VectorOperators.MAX));
+    }
     for (; j < len; j++) {
       max = Math.max(max, x[o + j]);
     }
@@ -1146,12 +1190,12 @@ public final class VectorKernels implements Kernels {
       s0 = s0.add(e0);
       s1 = s1.add(e1);
     }
-    for (; j + L <= len; j += L) {
-      FloatVector e0 = FloatVector.fromArray(S, x, o + j).sub(mv).lanewise(VectorOperators.EXP);
-      e0.intoArray(y, o + j);
-      s0 = s0.add(e0);
-    }
     float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    for (; j + L <= len; j += L) {
+      FloatVector e0 = FloatVector.fromArray(S, x, o + j).sub(max).lanewise(VectorOperators.EXP);
+      e0.intoArray(y, o + j);
+      sum += e0.reduceLanes(VectorOperators.ADD);
+    }
     for (; j < len; j++) {
       float e = (float) Math.exp(x[o + j] - max);
       y[o + j] = e;
@@ -1192,10 +1236,11 @@ public final class VectorKernels implements Kernels {
       s0 = s0.add(FloatVector.fromArray(S, x, o + j).sub(mv).lanewise(VectorOperators.EXP));
       s1 = s1.add(FloatVector.fromArray(S, x, o + j + L).sub(mv).lanewise(VectorOperators.EXP));
     }
-    for (; j + L <= len; j += L) {
-      s0 = s0.add(FloatVector.fromArray(S, x, o + j).sub(mv).lanewise(VectorOperators.EXP));
-    }
     float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    for (; j + L <= len; j += L) {
+      sum += FloatVector.fromArray(S, x, o + j).sub(max).lanewise(VectorOperators.EXP)
+          .reduceLanes(VectorOperators.ADD);
+    }
     for (; j < len; j++) {
       sum += (float) Math.exp(x[o + j] - max);
     }
@@ -1308,10 +1353,10 @@ public final class VectorKernels implements Kernels {
       s2 = s2.add(FloatVector.fromArray(S, x, o + j + 2 * L));
       s3 = s3.add(FloatVector.fromArray(S, x, o + j + 3 * L));
     }
-    for (; j + L <= len; j += L) {
-      s0 = s0.add(FloatVector.fromArray(S, x, o + j));
-    }
     float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    for (; j + L <= len; j += L) {
+      sum += FloatVector.fromArray(S, x, o + j).reduceLanes(VectorOperators.ADD);
+    }
     for (; j < len; j++) {
       sum += x[o + j];
     }
@@ -1439,11 +1484,11 @@ public final class VectorKernels implements Kernels {
       s2 = v2.fma(v2, s2);
       s3 = v3.fma(v3, s3);
     }
+    double sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
     for (; j + L <= len; j += L) {
       FloatVector v0 = FloatVector.fromArray(S, x, o + j);
-      s0 = v0.fma(v0, s0);
+      sum += v0.mul(v0).reduceLanes(VectorOperators.ADD);
     }
-    double sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
       sum += (double) x[o + j] * x[o + j];
     }

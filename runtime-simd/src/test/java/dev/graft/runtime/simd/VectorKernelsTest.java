@@ -142,6 +142,113 @@ class VectorKernelsTest {
     }
   }
 
+  /**
+   * The epilogue contract in every library and on every path ({@link #gemmCases}, k = 0, plain
+   * and prepared B): each row of C is handed over exactly once, already holding the product's
+   * final value, and what the epilogue writes there is what C holds after the call.
+   */
+  @ParameterizedTest(name = "layout={0} m={1} n={2} k={3}")
+  @MethodSource("gemmCases")
+  void epilogueSeesEachFinishedRowOnce(int layout, int m, int n, int k) {
+    boolean ta = (layout & 1) != 0;
+    boolean tb = (layout & 2) != 0;
+    SplittableRandom rnd = new SplittableRandom(13L * m + 3L * n + k + layout);
+    float[] a = random(rnd, 2 + m * k, 1);
+    float[] b = random(rnd, 3 + k * n, 1);
+    float[] bias = random(rnd, n, 1);
+    float[] c0 = random(rnd, 5 + m * n, 1);
+    ThreadPool scalarPool = new ThreadPool(2);
+    try {
+      Kernels scalar2 = new ScalarKernels(scalarPool);
+      for (Kernels kernels : new Kernels[] {SCALAR, scalar2, SIMD1, SIMD2}) {
+        for (boolean acc : new boolean[] {false, true}) {
+          for (int depth : new int[] {k, 0}) {
+            for (boolean prepare : new boolean[] {false, true}) {
+              String what = kernels.description() + (kernels == SCALAR || kernels == SIMD1 ? "" : " 2 threads")
+                  + " ta=" + ta + " tb=" + tb + " acc=" + acc + " k=" + depth + (prepare ? " prepared" : "");
+              float[] product = c0.clone();
+              naiveGemm(ta, tb, m, n, depth, a, 2, b, 3, product, 5, acc);
+              float[] actual = c0.clone();
+              BiasTanh epilogue = new BiasTanh(actual, 5, n, bias, product, 1e-5 * Math.max(4, depth), what);
+              if (prepare) {
+                kernels.gemm(ta, m, a, 2, kernels.prepareB(tb, n, depth, b, 3, null), actual, 5, acc, epilogue);
+              } else {
+                kernels.gemm(ta, tb, m, n, depth, a, 2, b, 3, actual, 5, acc, epilogue);
+              }
+              float[] expected = product.clone();
+              for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                  expected[5 + i * n + j] = (float) Math.tanh(product[5 + i * n + j] + bias[j]);
+                }
+              }
+              for (int i = 0; i < m; i++) {
+                assertEquals(1, epilogue.visits.get(i), what + ": visits of row " + i);
+              }
+              assertClose(expected, actual, 1e-5 * Math.max(4, depth), what);
+            }
+          }
+        }
+      }
+    } finally {
+      scalarPool.close();
+    }
+  }
+
+  /** C (+)= op(A) · op(B) in double, the epilogue test's reference. */
+  private static void naiveGemm(boolean ta, boolean tb, int m, int n, int k, float[] a, int ao,
+      float[] b, int bo, float[] c, int co, boolean acc) {
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double s = acc ? c[co + i * n + j] : 0;
+        for (int p = 0; p < k; p++) {
+          s += (double) a[ao + (ta ? p * m + i : i * k + p)] * b[bo + (tb ? j * k + p : p * n + j)];
+        }
+        c[co + i * n + j] = (float) s;
+      }
+    }
+  }
+
+  /**
+   * An epilogue {@code c = tanh(c + bias)} that counts the visits of each row and checks that the
+   * row already holds its final product.
+   */
+  private static final class BiasTanh implements Kernels.RowWork {
+    final java.util.concurrent.atomic.AtomicIntegerArray visits;
+    private final float[] c;
+    private final int cOffset;
+    private final int n;
+    private final float[] bias;
+    private final float[] product;
+    private final double tolerance;
+    private final String what;
+
+    BiasTanh(float[] c, int cOffset, int n, float[] bias, float[] product, double tolerance, String what) {
+      this.visits = new java.util.concurrent.atomic.AtomicIntegerArray(Math.max(0, (c.length - cOffset) / Math.max(1, n)));
+      this.c = c;
+      this.cOffset = cOffset;
+      this.n = n;
+      this.bias = bias;
+      this.product = product;
+      this.tolerance = tolerance;
+      this.what = what;
+    }
+
+    @Override
+    public void run(int row0, int row1) {
+      assertTrue(0 <= row0 && row0 < row1, what + ": rows [" + row0 + ", " + row1 + ")");
+      for (int i = row0; i < row1; i++) {
+        visits.incrementAndGet(i);
+        for (int j = 0; j < n; j++) {
+          int o = cOffset + i * n + j;
+          double e = product[o];
+          assertTrue(Math.abs(e - c[o]) <= tolerance * Math.max(1, Math.abs(e)),
+              what + ": row " + i + " handed over before it was final, at column " + j);
+          c[o] = (float) Math.tanh(c[o] + bias[j]);
+        }
+      }
+    }
+  }
+
   @Test
   void gemmKnownProduct() {
     // [[1, 2], [3, 4]] x [[5, 6], [7, 8]] = [[19, 22], [43, 50]]; also through the packed path

@@ -12,13 +12,38 @@ public interface Kernels {
   String description();
 
   /**
+   * Work over a range of rows of a row-major result, which generated code hands to the library:
+   * a matrix product's epilogue (see {@link #gemm(boolean, boolean, int, int, int, float[], int,
+   * float[], int, float[], int, boolean, RowWork)}), or a large elementwise loop ({@link
+   * #forRows}). Implementations are objects the generated executor holds and refills before each
+   * call, so handing one over allocates nothing.
+   */
+  @FunctionalInterface
+  interface RowWork {
+    /** Does the work for rows [row0, row1). */
+    void run(int row0, int row1);
+  }
+
+  /**
    * {@code C = op(A) · op(B)} (or {@code C += ...} when {@code accumulate}), where op(A) is m×k
    * and op(B) is k×n. A is stored [m, k], or [k, m] when {@code transposeA}; B is stored [k, n],
    * or [n, k] when {@code transposeB}; C is stored [m, n]. Every matrix is contiguous from its
    * offset.
+   *
+   * <p>A non-null {@code epilogue} is fused into the store: it runs exactly once on each row of C
+   * (rows numbered from {@code cOffset}), in ranges, each as soon as those rows hold their final
+   * value — on whichever pool thread computed them, so ranges may run concurrently and in any
+   * order. It may rewrite the rows it is given (a bias, an activation, a gradient's mask) and read
+   * anything the product does not write; it is the caller's object, not kept after the call.
    */
   void gemm(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a, int aOffset,
-      float[] b, int bOffset, float[] c, int cOffset, boolean accumulate);
+      float[] b, int bOffset, float[] c, int cOffset, boolean accumulate, RowWork epilogue);
+
+  /** The product with no epilogue. */
+  default void gemm(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a,
+      int aOffset, float[] b, int bOffset, float[] c, int cOffset, boolean accumulate) {
+    gemm(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate, null);
+  }
 
   /**
    * Prepares op(B) (k×n, B stored as in {@link #gemm}) for several products with it; refills
@@ -27,9 +52,27 @@ public interface Kernels {
    */
   PreparedMatrix prepareB(boolean transposeB, int n, int k, float[] b, int bOffset, PreparedMatrix reuse);
 
-  /** {@link #gemm} with a B prepared by {@link #prepareB}: op(A) is m×k, C is m×n. */
+  /**
+   * {@link #gemm} with a B prepared by {@link #prepareB}: op(A) is m×k, C is m×n; the epilogue
+   * (or null) as there.
+   */
   void gemm(boolean transposeA, int m, float[] a, int aOffset, PreparedMatrix b, float[] c, int cOffset,
-      boolean accumulate);
+      boolean accumulate, RowWork epilogue);
+
+  /** The product with a prepared B and no epilogue. */
+  default void gemm(boolean transposeA, int m, float[] a, int aOffset, PreparedMatrix b, float[] c,
+      int cOffset, boolean accumulate) {
+    gemm(transposeA, m, a, aOffset, b, c, cOffset, accumulate, null);
+  }
+
+  /**
+   * Runs {@code work} once on each of a set of disjoint row ranges covering [0, rows): all on the
+   * caller when {@code elements} (the work's size) is below the library's parallel threshold or
+   * the pool has one thread, else a few ranges per thread on the pool, concurrently. Ranges hold
+   * whole multiples of 16 rows (but the last) when there are many rows, so that a loop over
+   * single elements splits on cache lines.
+   */
+  void forRows(int rows, long elements, RowWork work);
 
   /** {@code y[r, :] = softmax(x[r, :])} over rows of {@code cols} elements; y may be x. */
   void softmaxRows(float[] x, float[] y, int rows, int cols);

@@ -52,7 +52,8 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void gemm(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a,
-      int aOffset, float[] b, int bOffset, float[] c, int cOffset, boolean accumulate) {
+      int aOffset, float[] b, int bOffset, float[] c, int cOffset, boolean accumulate,
+      RowWork epilogue) {
     checkGemmArgs(m, n, k, a, aOffset, b, bOffset, c, cOffset);
     if (m == 0 || n == 0) {
       return;
@@ -61,6 +62,9 @@ public final class ScalarKernels implements Kernels {
       if (!accumulate) {
         java.util.Arrays.fill(c, cOffset, cOffset + m * n, 0f);
       }
+      if (epilogue != null) {
+        epilogue.run(0, m);
+      }
       return;
     }
     float[][] rows = packB(transposeB, n, k, b, bOffset);
@@ -68,11 +72,11 @@ public final class ScalarKernels implements Kernels {
     int rowBlock = rowBlock(m, pool.threads(), work);
     int blocks = (m + rowBlock - 1) / rowBlock;
     if (blocks == 1) {
-      gemmRows(transposeA, m, n, k, a, aOffset, rows, c, cOffset, accumulate, 0, m);
+      gemmRows(transposeA, m, n, k, a, aOffset, rows, c, cOffset, accumulate, epilogue, 0, m);
       return;
     }
     GemmTask task = gemmTasks.get();
-    task.set(transposeA, m, n, k, a, aOffset, rows, c, cOffset, accumulate, rowBlock);
+    task.set(transposeA, m, n, k, a, aOffset, rows, c, cOffset, accumulate, epilogue, rowBlock);
     try {
       pool.parallelFor(blocks, task);
     } finally {
@@ -88,8 +92,9 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void gemm(boolean transposeA, int m, float[] a, int aOffset, PreparedMatrix b, float[] c, int cOffset,
-      boolean accumulate) {
-    gemm(transposeA, b.transposed(), m, b.n(), b.k(), a, aOffset, b.source(), b.sourceOffset(), c, cOffset, accumulate);
+      boolean accumulate, RowWork epilogue) {
+    gemm(transposeA, b.transposed(), m, b.n(), b.k(), a, aOffset, b.source(), b.sourceOffset(), c, cOffset, accumulate,
+        epilogue);
   }
 
   /**
@@ -111,13 +116,14 @@ public final class ScalarKernels implements Kernels {
     private float[] a;
     private float[][] rows;
     private float[] c;
+    private RowWork epilogue;
 
     GemmTask(ScalarKernels kernels) {
       this.kernels = kernels;
     }
 
     void set(boolean transA, int m, int n, int k, float[] a, int aOff, float[][] rows, float[] c,
-        int cOff, boolean accumulate, int rowBlock) {
+        int cOff, boolean accumulate, RowWork epilogue, int rowBlock) {
       this.transA = transA;
       this.m = m;
       this.n = n;
@@ -128,6 +134,7 @@ public final class ScalarKernels implements Kernels {
       this.c = c;
       this.cOff = cOff;
       this.accumulate = accumulate;
+      this.epilogue = epilogue;
       this.rowBlock = rowBlock;
     }
 
@@ -136,12 +143,13 @@ public final class ScalarKernels implements Kernels {
       a = null;
       rows = null;
       c = null;
+      epilogue = null;
     }
 
     @Override
     public void accept(int blk) {
       int i0 = blk * rowBlock;
-      kernels.gemmRows(transA, m, n, k, a, aOff, rows, c, cOff, accumulate, i0,
+      kernels.gemmRows(transA, m, n, k, a, aOff, rows, c, cOff, accumulate, epilogue, i0,
           Math.min(m, i0 + rowBlock));
     }
   }
@@ -222,10 +230,11 @@ public final class ScalarKernels implements Kernels {
    * scratch array and updated four k steps at a time by {@link #axpy4}. Every array in that loop
    * is indexed from 0 by the loop variable alone: that is the shape C2's auto-vectorizer
    * (SuperWord) handles on JDK 17 and 25. The same loop over a flat array with offsets
-   * ({@code c[ci + j] += s * b[bi + j]}) is not vectorized, and runs ≈5× slower.
+   * ({@code c[ci + j] += s * b[bi + j]}) is not vectorized, and runs ≈5× slower. The epilogue
+   * (or null) then runs on the finished rows.
    */
   private void gemmRows(boolean transA, int m, int n, int k, float[] a, int aOff, float[][] rows,
-      float[] c, int cOff, boolean accumulate, int i0, int i1) {
+      float[] c, int cOff, boolean accumulate, RowWork epilogue, int i0, int i1) {
     float[] crow = rowBuffer.get();
     if (crow == null || crow.length < Math.min(n, NC)) {
       crow = new float[Math.min(n, NC)];
@@ -256,6 +265,9 @@ public final class ScalarKernels implements Kernels {
           System.arraycopy(crow, 0, c, ci, jn);
         }
       }
+    }
+    if (epilogue != null) {
+      epilogue.run(i0, i1);
     }
   }
 
@@ -473,6 +485,54 @@ public final class ScalarKernels implements Kernels {
   }
 
   private static final ThreadLocal<RangeTask> RANGE_TASKS = ThreadLocal.withInitial(RangeTask::new);
+
+  @Override
+  public void forRows(int rows, long elements, RowWork work) {
+    forRows(pool, rows, elements, work);
+  }
+
+  /** {@link Kernels#forRows} on {@code pool}, for both libraries. */
+  public static void forRows(ThreadPool pool, int rows, long elements, RowWork work) {
+    int threads = pool.threads();
+    if (threads <= 1 || rows < 2 || elements < PARALLEL_ELEMENTS) {
+      if (rows > 0) {
+        work.run(0, rows);
+      }
+      return;
+    }
+    int chunks = Math.min(rows, threads * 4);
+    int per = (rows + chunks - 1) / chunks;
+    if (rows >= 64 * chunks) {
+      per = (per + 15) & ~15;
+    }
+    RowWorkTask task = ROW_WORK_TASKS.get();
+    task.work = work;
+    task.rows = rows;
+    task.per = per;
+    try {
+      pool.parallelFor((rows + per - 1) / per, task);
+    } finally {
+      task.work = null;
+    }
+  }
+
+  private static final ThreadLocal<RowWorkTask> ROW_WORK_TASKS = ThreadLocal.withInitial(RowWorkTask::new);
+
+  /**
+   * The {@link ThreadPool#parallelFor} body of {@link #forRows}: task t runs rows
+   * [t·per, min(rows, (t + 1)·per)). One per calling thread, reused; row work never calls the
+   * library, so a thread is inside at most one {@code forRows} at a time.
+   */
+  private static final class RowWorkTask implements IntConsumer {
+    private RowWork work;
+    private int rows;
+    private int per;
+
+    @Override
+    public void accept(int t) {
+      work.run(t * per, Math.min(rows, (t + 1) * per));
+    }
+  }
 
   /**
    * The {@link ThreadPool#parallelFor} body of {@link #forRanges}: task t runs rows

@@ -23,6 +23,41 @@ class ScalarKernelsTest {
     POOL2.close();
     POOL1.close();
   }
+  /**
+   * forRows hands each row over exactly once; on a pool of two a large loop runs in several
+   * ranges, in whole multiples of 16 rows when there are many; a small
+   * one, or one on a single thread, runs as one range on the caller.
+   */
+  @Test
+  void forRowsCoversEachRowOnce() {
+    for (int rows : new int[] {0, 1, 7, 100, 5000, 1 << 17}) {
+      for (long elements : new long[] {rows, 1L << 20}) {
+        for (Kernels k : new Kernels[] {K, K1}) {
+          java.util.concurrent.atomic.AtomicIntegerArray visits = new java.util.concurrent.atomic.AtomicIntegerArray(rows);
+          java.util.List<int[]> ranges = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+          java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+          k.forRows(rows, elements, (r0, r1) -> {
+            ranges.add(new int[] {r0, r1});
+            threads.add(Thread.currentThread());
+            for (int r = r0; r < r1; r++) visits.incrementAndGet(r);
+          });
+          String what = "rows=" + rows + " elements=" + elements + (k == K ? " 2 threads" : " 1 thread");
+          for (int r = 0; r < rows; r++) assertEquals(1, visits.get(r), what + ": visits of row " + r);
+          boolean split = k == K && rows >= 2 && elements >= ScalarKernels.PARALLEL_ELEMENTS;
+          assertEquals(rows == 0 ? 0 : split ? Math.min(rows, 8) : 1, ranges.size(), what + ": ranges");
+          if (!split) {
+            assertTrue(threads.isEmpty() || threads.equals(java.util.Set.of(Thread.currentThread())), what + ": on the caller");
+          }
+          if (split && rows >= 64 * 8) {
+            for (int[] range : ranges) {
+              assertTrue(range[0] % 16 == 0 && (range[1] % 16 == 0 || range[1] == rows), what + ": range " + Arrays.toString(range));
+            }
+          }
+        }
+      }
+    }
+  }
+
 
   static float[] random(SplittableRandom rnd, int n, double scale) {
     float[] x = new float[n];
