@@ -65,7 +65,7 @@ public class GemmEpilogueBenchmark {
     b = GemmBenchmark.Impls.random(rnd, k * n);
     c = new float[m * n];
     float[] bias = GemmBenchmark.Impls.random(rnd, n);
-    epilogue = activation.equals("tanh") ? new BiasTanh(bias, c, n) : new Bias(bias, c, n);
+    epilogue = new Dense(bias, c, n, activation.equals("tanh"));
   }
 
   @TearDown
@@ -86,55 +86,49 @@ public class GemmEpilogueBenchmark {
     return c;
   }
 
-  /** {@code c[i, j] += bias[j]} over rows [row0, row1). */
-  private static final class Bias implements Kernels.RowWork {
+  /** {@code c[i, j] += bias[j]}, then {@code tanh} when asked, over rows [row0, row1). */
+  private static final class Dense implements Kernels.RowWork {
     private final float[] bias;
     private final float[] c;
     private final int n;
+    private final boolean tanh;
 
-    Bias(float[] bias, float[] c, int n) {
+    Dense(float[] bias, float[] c, int n, boolean tanh) {
       this.bias = bias;
       this.c = c;
       this.n = n;
+      this.tanh = tanh;
     }
 
     @Override
     public void run(int row0, int row1) {
       for (int i = row0, o = row0 * n; i < row1; i++, o += n) {
-        int j = 0;
-        for (int u = SPECIES.loopBound(n); j < u; j += SPECIES.length()) {
-          FloatVector.fromArray(SPECIES, c, o + j).add(FloatVector.fromArray(SPECIES, bias, j)).intoArray(c, o + j);
-        }
-        for (; j < n; j++) {
-          c[o + j] += bias[j];
+        if (tanh) {
+          biasTanhRow(o);
+        } else {
+          biasRow(o);
         }
       }
     }
-  }
 
-  /** {@code c[i, j] = tanh(c[i, j] + bias[j])} over rows [row0, row1). */
-  private static final class BiasTanh implements Kernels.RowWork {
-    private final float[] bias;
-    private final float[] c;
-    private final int n;
-
-    BiasTanh(float[] bias, float[] c, int n) {
-      this.bias = bias;
-      this.c = c;
-      this.n = n;
+    private void biasRow(int o) {
+      int j = 0;
+      for (int u = SPECIES.loopBound(n); j < u; j += SPECIES.length()) {
+        FloatVector.fromArray(SPECIES, c, o + j).add(FloatVector.fromArray(SPECIES, bias, j)).intoArray(c, o + j);
+      }
+      for (; j < n; j++) {
+        c[o + j] += bias[j];
+      }
     }
 
-    @Override
-    public void run(int row0, int row1) {
-      for (int i = row0, o = row0 * n; i < row1; i++, o += n) {
-        int j = 0;
-        for (int u = SPECIES.loopBound(n); j < u; j += SPECIES.length()) {
-          FloatVector.fromArray(SPECIES, c, o + j).add(FloatVector.fromArray(SPECIES, bias, j))
-              .lanewise(VectorOperators.TANH).intoArray(c, o + j);
-        }
-        for (; j < n; j++) {
-          c[o + j] = (float) Math.tanh(c[o + j] + bias[j]);
-        }
+    private void biasTanhRow(int o) {
+      int j = 0;
+      for (int u = SPECIES.loopBound(n); j < u; j += SPECIES.length()) {
+        FloatVector.fromArray(SPECIES, c, o + j).add(FloatVector.fromArray(SPECIES, bias, j))
+            .lanewise(VectorOperators.TANH).intoArray(c, o + j);
+      }
+      for (; j < n; j++) {
+        c[o + j] = (float) Math.tanh(c[o + j] + bias[j]);
       }
     }
   }
