@@ -624,7 +624,9 @@ final class KernelEmitter {
     body.addStatement("int n = $L", dim(n));
     body.addStatement("int k = $L", dim(kk));
     if (hook) {
-      hookedEpilogue(body, k, arrays, vectorEpilogue, params, dim(n), call);
+      // A 2-d product: the library runs the epilogue on each block of finished rows.
+      rowWork(body, k, arrays, mm, vectorEpilogue, params, dim(n),
+          preparedB ? String.format(call, "0", "0") : String.format(call, "0", "0", "0"));
       return;
     }
     if (preparedB) {
@@ -641,16 +643,6 @@ final class KernelEmitter {
       if (vectorEpilogue) vectorElementwise(body, k, arrays, mm, null);
       else elementwise(body, k, arrays, mm, null);
     }
-  }
-
-  /**
-   * The product of a kernel whose epilogue the library runs, as the {@code work} of {@code
-   * gemm} (see {@link #rowWork}).
-   */
-  private void hookedEpilogue(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, boolean vectorEpilogue,
-      List<KernelMethod.Param> params, String columns, String call) {
-    rowWork(body, k, arrays, k.matmul(), vectorEpilogue, params, columns,
-        preparedB ? String.format(call, "0", "0") : String.format(call, "0", "0", "0"));
   }
 
   /**

@@ -242,8 +242,8 @@ public final class VectorKernels implements Kernels {
 
   /**
    * C (+)= op(A) · packed B: row groups, or column panels when there are few rows, on the pool
-   * when large. The epilogue runs on each row block as its last k step finishes, while the block
-   * is still in cache; when the columns were split, on the caller after the product.
+   * when large. The epilogue runs on each row block right after its last k step, on the thread
+   * that computed it; when the columns were split, on the caller after the product.
    */
   private void multiplyPacked(boolean transposeA, int m, int n, int k, float[] a, int aOffset,
       float[] pb, int nPad, float[] c, int cOffset, boolean accumulate, RowWork epilogue) {
