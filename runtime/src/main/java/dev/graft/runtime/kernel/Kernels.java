@@ -66,11 +66,11 @@ public interface Kernels {
   }
 
   /**
-   * Runs {@code work} once on each of a set of disjoint row ranges covering [0, rows): all on the
-   * caller when {@code elements} (the work's size) is below the library's parallel threshold or
-   * the pool has one thread, else a few ranges per thread on the pool, concurrently. Ranges hold
-   * whole multiples of 16 rows (but the last) when there are many rows, so that a loop over
-   * single elements splits on cache lines.
+   * Runs {@code work} once on each of a set of disjoint row ranges covering [0, rows): as the one
+   * range [0, rows) on the caller when {@code elements} (the work's size) is below the library's
+   * parallel threshold or the pool has one thread, else a few ranges per thread on the pool,
+   * concurrently. Ranges hold whole multiples of 16 rows (but the last) when there are many rows,
+   * so that a loop over single elements splits on cache lines.
    */
   void forRows(int rows, long elements, RowWork work);
 
