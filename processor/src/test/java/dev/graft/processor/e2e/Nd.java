@@ -8,7 +8,7 @@ import java.util.function.DoubleUnaryOperator;
  * A row-major double-precision array with the few operations the end-to-end references need,
  * written as plain loops over multi-indices. Deliberately independent of the compiler (its IR, its
  * shape rules and its {@code Interpreter}): it is the second opinion the generated kernels are
- * checked against. Slow, and meant for arrays of a few dozen elements.
+ * checked against. Slow: meant for arrays of up to a few hundred thousand elements.
  */
 final class Nd {
   final double[] data;
@@ -18,6 +18,21 @@ final class Nd {
     if (data.length != size(shape)) throw new IllegalArgumentException(data.length + " values for " + Arrays.toString(shape));
     this.data = data;
     this.shape = shape.clone();
+  }
+
+  /** The values of a runtime array, in double. */
+  static Nd of(dev.graft.runtime.NDArray a) {
+    float[] f = a.toFloatArray();
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) d[i] = f[i];
+    return new Nd(d, a.shape());
+  }
+
+  /** A runtime float array of {@code shape} with values uniform in [-scale, scale). */
+  static dev.graft.runtime.NDArray uniform(java.util.Random r, double scale, int... shape) {
+    float[] v = new float[size(shape)];
+    for (int i = 0; i < v.length; i++) v[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
+    return dev.graft.runtime.NDArray.of(v, shape);
   }
 
   static Nd scalar(double v) {

@@ -55,19 +55,6 @@ class RowWorkEndToEndTest {
     compiled = ModelCompilation.compile(Map.of("e2e.Wide", MODEL)).requireSuccess();
   }
 
-  private static NDArray random(Random r, int... shape) {
-    float[] v = new float[Nd.size(shape)];
-    for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextDouble() * 4 - 2);
-    return NDArray.of(v, shape);
-  }
-
-  private static Nd nd(NDArray a) {
-    float[] f = a.toFloatArray();
-    double[] d = new double[f.length];
-    for (int i = 0; i < f.length; i++) d[i] = f[i];
-    return new Nd(d, a.shape());
-  }
-
   private static void assertClose(String what, Nd expected, NDArray actual) {
     assertArrayEquals(expected.shape, actual.shape(), what + ": shape");
     float[] a = actual.toFloatArray();
@@ -83,15 +70,15 @@ class RowWorkEndToEndTest {
     Random r = new Random(batch);
     try (Session s = Session.open(compiled.instantiate("e2e.Wide"), Device.cpu(2), Dims.none())) {
       s.initialize(7);
-      NDArray x = random(r, batch, 64);
-      NDArray u = random(r, batch, 1024);
-      NDArray v = random(r, batch, 1024);
-      Nd b = nd(s.variable("b"));
+      NDArray x = Nd.uniform(r, 2, batch, 64);
+      NDArray u = Nd.uniform(r, 2, batch, 1024);
+      NDArray v = Nd.uniform(r, 2, batch, 1024);
+      Nd b = Nd.of(s.variable("b"));
       for (int round = 0; round < 3; round++) { // the executor's row work objects are reused
-        assertClose("dense", nd(x).matmul(nd(s.variable("w"))).add(b).map(Math::tanh), s.run("dense", Feeds.of("x", x)));
-        assertClose("gate", nd(u).map(z -> 1 / (1 + Math.exp(-z))).mul(nd(v).map(Math::tanh)).add(b),
+        assertClose("dense", Nd.of(x).matmul(Nd.of(s.variable("w"))).add(b).map(Math::tanh), s.run("dense", Feeds.of("x", x)));
+        assertClose("gate", Nd.of(u).map(z -> 1 / (1 + Math.exp(-z))).mul(Nd.of(v).map(Math::tanh)).add(b),
             s.run("gate", Feeds.of("u", u, "v", v)));
-        assertClose("flat", nd(u).mul(nd(v)).add(nd(u)), s.run("flat", Feeds.of("u", u, "v", v)));
+        assertClose("flat", Nd.of(u).mul(Nd.of(v)).add(Nd.of(u)), s.run("flat", Feeds.of("u", u, "v", v)));
       }
     }
   }

@@ -58,22 +58,9 @@ class SymbolsTest {
     return compiled.instantiate("e2e.Hidden");
   }
 
-  private static NDArray random(Random r, int... shape) {
-    float[] v = new float[Nd.size(shape)];
-    for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextDouble() * 2 - 1);
-    return NDArray.of(v, shape);
-  }
-
-  private static Nd nd(NDArray a) {
-    float[] f = a.toFloatArray();
-    double[] d = new double[f.length];
-    for (int i = 0; i < f.length; i++) d[i] = f[i];
-    return new Nd(d, a.shape());
-  }
-
   /** {@code tanh(x w + b) v} from the session's current variables. */
   private static Nd reference(Session s, NDArray x) {
-    return nd(x).matmul(nd(s.variable("w"))).add(nd(s.variable("b"))).map(Math::tanh).matmul(nd(s.variable("v")));
+    return Nd.of(x).matmul(Nd.of(s.variable("w"))).add(Nd.of(s.variable("b"))).map(Math::tanh).matmul(Nd.of(s.variable("v")));
   }
 
   private static void assertClose(Nd expected, NDArray actual) {
@@ -89,7 +76,7 @@ class SymbolsTest {
       s.initialize(1);
       assertArrayEquals(new int[] {4, 7}, s.variable("w").shape());
       assertArrayEquals(new int[] {7, 2}, s.variable("v").shape());
-      NDArray x5 = random(r, 5, 4), y5 = random(r, 5, 2), x1 = random(r, 1, 4), y1 = random(r, 1, 2);
+      NDArray x5 = Nd.uniform(r, 1, 5, 4), y5 = Nd.uniform(r, 1, 5, 2), x1 = Nd.uniform(r, 1, 1, 4), y1 = Nd.uniform(r, 1, 1, 2);
       assertClose(reference(s, x5), s.run("out", Feeds.of("x", x5)));
       assertClose(reference(s, x1), s.run("out", Feeds.of("x", x1)));
       assertClose(reference(s, x5), s.run("out", Feeds.of("x", x5))); // the larger workspace again
@@ -101,7 +88,7 @@ class SymbolsTest {
         t.step(Feeds.of("x", x5, "y", y5));
       }
       assertTrue(s.eval("loss", Feeds.of("x", x5, "y", y5)) < first / 2, "training on both batch sizes helps");
-      Nd e = reference(s, x5).zip(nd(y5), (p, q) -> (p - q) * (p - q)).reduce(Nd.Reduction.MEAN, false);
+      Nd e = reference(s, x5).zip(Nd.of(y5), (p, q) -> (p - q) * (p - q)).reduce(Nd.Reduction.MEAN, false);
       assertEquals(e.data[0], s.eval("loss", Feeds.of("x", x5, "y", y5)), 1e-5);
       assertClose(reference(s, x1), s.run("out", Feeds.of("x", x1)));
     }
@@ -132,7 +119,7 @@ class SymbolsTest {
       Random r = new Random(6);
       Trainer t = s.trainer("loss", Optimizers.sgd(1));
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> t.step(Feeds.of("x", random(r, 5, 4), "y", random(r, 4, 2))));
+          () -> t.step(Feeds.of("x", Nd.uniform(r, 1, 5, 4), "y", Nd.uniform(r, 1, 4, 2))));
       assertTrue(e.getMessage().contains("input 'y' of 'loss'") && e.getMessage().contains("batch = 5 from 'x'"),
           e.getMessage());
       assertEquals(w, s.variable("w"), "nothing changed");
