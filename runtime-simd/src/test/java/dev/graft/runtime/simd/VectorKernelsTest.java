@@ -29,6 +29,8 @@ class VectorKernelsTest {
   private static final Kernels SCALAR = new ScalarKernels(POOL1);
   private static final Kernels SIMD1 = new VectorKernels(POOL1);
   private static final Kernels SIMD2 = new VectorKernels(POOL2);
+  /** The scalar library on a pool of two, for the epilogue contract (SCALAR runs on one thread). */
+  private static final Kernels SCALAR2 = new ScalarKernels(POOL2);
 
   @AfterAll
   static void closePools() {
@@ -157,40 +159,34 @@ class VectorKernelsTest {
     float[] b = random(rnd, 3 + k * n, 1);
     float[] bias = random(rnd, n, 1);
     float[] c0 = random(rnd, 5 + m * n, 1);
-    ThreadPool scalarPool = new ThreadPool(2);
-    try {
-      Kernels scalar2 = new ScalarKernels(scalarPool);
-      for (Kernels kernels : new Kernels[] {SCALAR, scalar2, SIMD1, SIMD2}) {
-        for (boolean acc : new boolean[] {false, true}) {
-          for (int depth : new int[] {k, 0}) {
-            for (boolean prepare : new boolean[] {false, true}) {
-              String what = kernels.description() + (kernels == SCALAR || kernels == SIMD1 ? "" : " 2 threads")
-                  + " ta=" + ta + " tb=" + tb + " acc=" + acc + " k=" + depth + (prepare ? " prepared" : "");
-              float[] product = c0.clone();
-              naiveGemm(ta, tb, m, n, depth, a, 2, b, 3, product, 5, acc);
-              float[] actual = c0.clone();
-              BiasTanh epilogue = new BiasTanh(actual, 5, n, bias, product, 1e-5 * Math.max(4, depth), what);
-              if (prepare) {
-                kernels.gemm(ta, m, a, 2, kernels.prepareB(tb, n, depth, b, 3, null), actual, 5, acc, epilogue);
-              } else {
-                kernels.gemm(ta, tb, m, n, depth, a, 2, b, 3, actual, 5, acc, epilogue);
-              }
-              float[] expected = product.clone();
-              for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                  expected[5 + i * n + j] = (float) Math.tanh(product[5 + i * n + j] + bias[j]);
-                }
-              }
-              for (int i = 0; i < m; i++) {
-                assertEquals(1, epilogue.visits.get(i), what + ": visits of row " + i);
-              }
-              assertClose(expected, actual, 1e-5 * Math.max(4, depth), what);
+    for (Kernels kernels : new Kernels[] {SCALAR, SCALAR2, SIMD1, SIMD2}) {
+      for (boolean acc : new boolean[] {false, true}) {
+        for (int depth : new int[] {k, 0}) {
+          for (boolean prepare : new boolean[] {false, true}) {
+            String what = kernels.description() + (kernels == SCALAR || kernels == SIMD1 ? "" : " 2 threads")
+                + " ta=" + ta + " tb=" + tb + " acc=" + acc + " k=" + depth + (prepare ? " prepared" : "");
+            float[] product = c0.clone();
+            naiveGemm(ta, tb, m, n, depth, a, 2, b, 3, product, 5, acc);
+            float[] actual = c0.clone();
+            BiasTanh epilogue = new BiasTanh(actual, 5, n, bias, product, 1e-5 * Math.max(4, depth), what);
+            if (prepare) {
+              kernels.gemm(ta, m, a, 2, kernels.prepareB(tb, n, depth, b, 3, null), actual, 5, acc, epilogue);
+            } else {
+              kernels.gemm(ta, tb, m, n, depth, a, 2, b, 3, actual, 5, acc, epilogue);
             }
+            float[] expected = product.clone();
+            for (int i = 0; i < m; i++) {
+              for (int j = 0; j < n; j++) {
+                expected[5 + i * n + j] = (float) Math.tanh(product[5 + i * n + j] + bias[j]);
+              }
+            }
+            for (int i = 0; i < m; i++) {
+              assertEquals(1, epilogue.visits.get(i), what + ": visits of row " + i);
+            }
+            assertClose(expected, actual, 1e-5 * Math.max(4, depth), what);
           }
         }
       }
-    } finally {
-      scalarPool.close();
     }
   }
 

@@ -462,8 +462,8 @@ public final class ScalarKernels implements Kernels {
   /**
    * Runs {@code body} over rows [0, rows) with the given arguments: inline when the pool has one
    * thread, there is one row, or there are fewer than {@code PARALLEL_ELEMENTS} elements;
-   * otherwise split into about four row ranges per thread on the pool. Allocates nothing after
-   * the calling thread's first parallel call.
+   * otherwise split as {@link #forRows} splits. Allocates nothing after the calling thread's first
+   * parallel call.
    */
   public static void forRanges(ThreadPool pool, int rows, long elements, RowKernel body,
       float[] x, float[] y, float[] z, float[] w, int[] idx, int p, int q) {
@@ -472,13 +472,10 @@ public final class ScalarKernels implements Kernels {
       body.run(x, y, z, w, idx, p, q, 0, rows);
       return;
     }
-    int chunks = Math.min(rows, threads * 4);
-    int per = (rows + chunks - 1) / chunks;
-    int tasks = (rows + per - 1) / per;
     RangeTask task = RANGE_TASKS.get();
-    task.set(body, x, y, z, w, idx, p, q, rows, per);
+    task.set(body, x, y, z, w, idx, p, q);
     try {
-      pool.parallelFor(tasks, task);
+      forRows(pool, rows, elements, task);
     } finally {
       task.clear();
     }
@@ -535,11 +532,11 @@ public final class ScalarKernels implements Kernels {
   }
 
   /**
-   * The {@link ThreadPool#parallelFor} body of {@link #forRanges}: task t runs rows
-   * [t·per, min(rows, (t + 1)·per)). One per calling thread, reused; a thread is inside at most
-   * one {@code forRanges} at a time, since no row kernel calls another kernel.
+   * {@link #forRanges}' row kernel and its arguments as row work. One per calling thread, reused;
+   * a thread is inside at most one {@code forRanges} at a time, since no row kernel calls another
+   * kernel.
    */
-  private static final class RangeTask implements IntConsumer {
+  private static final class RangeTask implements RowWork {
     private RowKernel body;
     private float[] x;
     private float[] y;
@@ -548,11 +545,8 @@ public final class ScalarKernels implements Kernels {
     private int[] idx;
     private int p;
     private int q;
-    private int rows;
-    private int per;
 
-    void set(RowKernel body, float[] x, float[] y, float[] z, float[] w, int[] idx, int p, int q,
-        int rows, int per) {
+    void set(RowKernel body, float[] x, float[] y, float[] z, float[] w, int[] idx, int p, int q) {
       this.body = body;
       this.x = x;
       this.y = y;
@@ -561,8 +555,6 @@ public final class ScalarKernels implements Kernels {
       this.idx = idx;
       this.p = p;
       this.q = q;
-      this.rows = rows;
-      this.per = per;
     }
 
     /** Drops the references so that the caller's arrays are not kept reachable. */
@@ -576,8 +568,8 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void accept(int t) {
-      body.run(x, y, z, w, idx, p, q, t * per, Math.min(rows, (t + 1) * per));
+    public void run(int r0, int r1) {
+      body.run(x, y, z, w, idx, p, q, r0, r1);
     }
   }
 
