@@ -35,10 +35,20 @@ import jdk.incubator.vector.VectorSpecies;
  * code that creates no vector at all: C1 code, and C2 code that did not inline a Vector API
  * intrinsic, allocates an object for every vector, and an end-to-end test of a 3-class model
  * measured 512–608 bytes per call from the empty-loop vectors of such rows ({@code FacadeIntoTest}).
- * Reductions fold their unrolled accumulators into a scalar as soon as the unrolled loop ends,
- * before any other branch: on JDK 17, C2 kept one vector box a call when a vector was live into
- * a branch the profile had never seen taken (rows whose length is a multiple of 2·L, such as a
- * 10,000-word vocabulary), 48 bytes a row.
+ * Reductions (max, sums, dot products, the exps of a row) keep one vector accumulator and fold
+ * it into a scalar as soon as their loop ends, before any other branch. Both rules come from
+ * JDK 17's C2, which boxed vectors for good in some JVMs:
+ *
+ * <ul>
+ *   <li>a vector live into a branch the profile had never seen taken (rows whose length is a
+ *       multiple of 2·L, such as a 10,000-word vocabulary) cost one 48-byte box a row;
+ *   <li>with two or four accumulators unrolled in one loop, a JVM that had run the GEMMs first
+ *       compiled logSoftmaxRows or softmaxCrossEntropyGradRows so that every vector of the row was
+ *       allocated, 0.4–1.1 MB a call of 8 × 10,000 rows, in 5 of 5 runs (0 of 8 with one
+ *       accumulator; {@code KernelAllocationTest.kernelsDoNotAllocateInAFreshJvm}). The longer
+ *       add chain did not measurably slow the softmax rows or the language model's step
+ *       (jmh-benchmarks/README.md, "Seventh session").
+ * </ul>
  */
 public final class VectorKernels implements Kernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -973,18 +983,11 @@ public final class VectorKernels implements Kernels {
       return sum;
     }
     FloatVector s0 = FloatVector.zero(S);
-    FloatVector s1 = FloatVector.zero(S);
     int j = 0;
-    for (; j + 2 * L <= len; j += 2 * L) {
+    for (int bound = S.loopBound(len); j < bound; j += L) {
       s0 = FloatVector.fromArray(S, x, xo + j).fma(FloatVector.fromArray(S, y, yo + j), s0);
-      s1 = FloatVector.fromArray(S, x, xo + j + L)
-          .fma(FloatVector.fromArray(S, y, yo + j + L), s1);
     }
-    float sum = s0.add(s1).reduceLanes(VectorOperators.ADD); // before any branch (see the class comment)
-    for (; j + L <= len; j += L) {
-      sum += FloatVector.fromArray(S, x, xo + j).mul(FloatVector.fromArray(S, y, yo + j))
-          .reduceLanes(VectorOperators.ADD);
-    }
+    float sum = s0.reduceLanes(VectorOperators.ADD); // before any branch (see the class comment)
     for (; j < len; j++) {
       sum += x[xo + j] * y[yo + j];
     }
@@ -1056,20 +1059,12 @@ public final class VectorKernels implements Kernels {
       }
       FloatVector lv = FloatVector.broadcast(S, lse);
       FloatVector s0 = FloatVector.zero(S);
-      FloatVector s1 = FloatVector.zero(S);
       int j = 0;
-      for (; j + 2 * L <= cols; j += 2 * L) {
+      for (int bound = S.loopBound(cols); j < bound; j += L) {
         s0 = FloatVector.fromArray(S, labels, o + j)
             .fma(lv.sub(FloatVector.fromArray(S, logits, o + j)), s0);
-        s1 = FloatVector.fromArray(S, labels, o + j + L)
-            .fma(lv.sub(FloatVector.fromArray(S, logits, o + j + L)), s1);
       }
-      float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
-      for (; j + L <= cols; j += L) {
-        sum += FloatVector.fromArray(S, labels, o + j)
-            .mul(FloatVector.fromArray(S, logits, o + j).neg().add(lse))
-            .reduceLanes(VectorOperators.ADD);
-      }
+      float sum = s0.reduceLanes(VectorOperators.ADD);
       for (; j < cols; j++) {
         sum += labels[o + j] * (lse - logits[o + j]);
       }
@@ -1152,16 +1147,11 @@ public final class VectorKernels implements Kernels {
       return max;
     }
     FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-    FloatVector m1 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
     int j = 0;
-    for (; j + 2 * L <= len; j += 2 * L) {
+    for (int bound = S.loopBound(len); j < bound; j += L) {
       m0 = m0.max(FloatVector.fromArray(S, x, o + j));
-      m1 = m1.max(FloatVector.fromArray(S, x, o + j + L));
     }
-    float max = m0.max(m1).reduceLanes(VectorOperators.MAX);
-    for (; j + L <= len; j += L) {
-      max = Math.max(max, FloatVector.fromArray(S, x, o + j).reduceLanes(VectorOperators.MAX));
-    }
+    float max = m0.reduceLanes(VectorOperators.MAX);
     for (; j < len; j++) {
       max = Math.max(max, x[o + j]);
     }
@@ -1179,23 +1169,13 @@ public final class VectorKernels implements Kernels {
     }
     FloatVector mv = FloatVector.broadcast(S, max);
     FloatVector s0 = FloatVector.zero(S);
-    FloatVector s1 = FloatVector.zero(S);
     int j = 0;
-    for (; j + 2 * L <= len; j += 2 * L) {
+    for (int bound = S.loopBound(len); j < bound; j += L) {
       FloatVector e0 = FloatVector.fromArray(S, x, o + j).sub(mv).lanewise(VectorOperators.EXP);
-      FloatVector e1 =
-          FloatVector.fromArray(S, x, o + j + L).sub(mv).lanewise(VectorOperators.EXP);
       e0.intoArray(y, o + j);
-      e1.intoArray(y, o + j + L);
       s0 = s0.add(e0);
-      s1 = s1.add(e1);
     }
-    float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
-    for (; j + L <= len; j += L) {
-      FloatVector e0 = FloatVector.fromArray(S, x, o + j).sub(max).lanewise(VectorOperators.EXP);
-      e0.intoArray(y, o + j);
-      sum += e0.reduceLanes(VectorOperators.ADD);
-    }
+    float sum = s0.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
       float e = (float) Math.exp(x[o + j] - max);
       y[o + j] = e;
@@ -1230,17 +1210,11 @@ public final class VectorKernels implements Kernels {
     }
     FloatVector mv = FloatVector.broadcast(S, max);
     FloatVector s0 = FloatVector.zero(S);
-    FloatVector s1 = FloatVector.zero(S);
     int j = 0;
-    for (; j + 2 * L <= len; j += 2 * L) {
+    for (int bound = S.loopBound(len); j < bound; j += L) {
       s0 = s0.add(FloatVector.fromArray(S, x, o + j).sub(mv).lanewise(VectorOperators.EXP));
-      s1 = s1.add(FloatVector.fromArray(S, x, o + j + L).sub(mv).lanewise(VectorOperators.EXP));
     }
-    float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
-    for (; j + L <= len; j += L) {
-      sum += FloatVector.fromArray(S, x, o + j).sub(max).lanewise(VectorOperators.EXP)
-          .reduceLanes(VectorOperators.ADD);
-    }
+    float sum = s0.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
       sum += (float) Math.exp(x[o + j] - max);
     }
@@ -1343,20 +1317,11 @@ public final class VectorKernels implements Kernels {
       return sum;
     }
     FloatVector s0 = FloatVector.zero(S);
-    FloatVector s1 = FloatVector.zero(S);
-    FloatVector s2 = FloatVector.zero(S);
-    FloatVector s3 = FloatVector.zero(S);
     int j = 0;
-    for (; j + 4 * L <= len; j += 4 * L) {
+    for (int bound = S.loopBound(len); j < bound; j += L) {
       s0 = s0.add(FloatVector.fromArray(S, x, o + j));
-      s1 = s1.add(FloatVector.fromArray(S, x, o + j + L));
-      s2 = s2.add(FloatVector.fromArray(S, x, o + j + 2 * L));
-      s3 = s3.add(FloatVector.fromArray(S, x, o + j + 3 * L));
     }
-    float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
-    for (; j + L <= len; j += L) {
-      sum += FloatVector.fromArray(S, x, o + j).reduceLanes(VectorOperators.ADD);
-    }
+    float sum = s0.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
       sum += x[o + j];
     }
@@ -1470,25 +1435,12 @@ public final class VectorKernels implements Kernels {
       return sum;
     }
     FloatVector s0 = FloatVector.zero(S);
-    FloatVector s1 = FloatVector.zero(S);
-    FloatVector s2 = FloatVector.zero(S);
-    FloatVector s3 = FloatVector.zero(S);
     int j = 0;
-    for (; j + 4 * L <= len; j += 4 * L) {
+    for (int bound = S.loopBound(len); j < bound; j += L) {
       FloatVector v0 = FloatVector.fromArray(S, x, o + j);
-      FloatVector v1 = FloatVector.fromArray(S, x, o + j + L);
-      FloatVector v2 = FloatVector.fromArray(S, x, o + j + 2 * L);
-      FloatVector v3 = FloatVector.fromArray(S, x, o + j + 3 * L);
       s0 = v0.fma(v0, s0);
-      s1 = v1.fma(v1, s1);
-      s2 = v2.fma(v2, s2);
-      s3 = v3.fma(v3, s3);
     }
-    double sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
-    for (; j + L <= len; j += L) {
-      FloatVector v0 = FloatVector.fromArray(S, x, o + j);
-      sum += v0.mul(v0).reduceLanes(VectorOperators.ADD);
-    }
+    double sum = s0.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
       sum += (double) x[o + j] * x[o + j];
     }
