@@ -141,7 +141,7 @@ class KernelAllocationTest {
       x[i] = (float) Math.sin(i);
       labels[i] = 1f / cols;
     }
-    // Rows narrower than a vector (3 classes) take their own path; 26000 of them cross the
+    // Rows narrower than a vector (3 classes) take the scalar short-row paths; 26000 of them cross the
     // parallel threshold.
     int narrow = 3;
     int narrowRows = 26000;

@@ -284,9 +284,8 @@ class VectorKernelsTest {
   }
 
   /**
-   * Rows × columns for the softmax family: rows narrower than a vector (run L rows at a time, so
-   * with whole and partial groups, and, at 30001 rows, split across two threads at row offsets
-   * that are not multiples of L), and rows of one or more vectors.
+   * Rows × columns for the softmax family: rows narrower than a vector (the scalar short-row
+   * paths; at 30001 × 3 split across two threads), and rows of one or more vectors.
    */
   static Stream<Arguments> softmaxShapes() {
     return Stream.of(Arguments.of(9, 1), Arguments.of(150, 2), Arguments.of(150, 3),
