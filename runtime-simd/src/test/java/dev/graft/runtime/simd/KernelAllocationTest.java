@@ -141,8 +141,8 @@ class KernelAllocationTest {
       x[i] = (float) Math.sin(i);
       labels[i] = 1f / cols;
     }
-    // Rows narrower than a vector (3 classes) take the scalar short-row paths; 26000 of them cross the
-    // parallel threshold.
+    // Rows narrower than a vector (3 classes) take the scalar short-row paths; 26000 of them
+    // cross the parallel threshold.
     int narrow = 3;
     int narrowRows = 26000;
     int[] narrowLabels = new int[narrowRows];
