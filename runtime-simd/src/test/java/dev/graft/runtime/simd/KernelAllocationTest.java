@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class KernelAllocationTest {
   private static final long MAX_BYTES_PER_CALL = 16;
   private static final int MIN_ROUNDS = 10;
-  private static final long PATIENCE_NANOS = 4_000_000_000L;
+  private static final long PATIENCE_NANOS = 8_000_000_000L;
   private static final int CALLS_PER_ROUND = 40;
   private static final IntConsumer NOTHING = i -> { };
 
