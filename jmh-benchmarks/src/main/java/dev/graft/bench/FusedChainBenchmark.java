@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -40,6 +39,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class FusedChainBenchmark {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final float[][] NO_VARIABLES = new float[0][];
 
   @Param({"1048576", "16777216"})
   int n;
@@ -62,6 +62,10 @@ public class FusedChainBenchmark {
   private ModelExecutor vector;
   private ModelExecutor reluScalar;
   private ModelExecutor reluVector;
+  /** {@link TanhPass}'s vector variant on a pool of one: the unfused passes stay on the caller. */
+  private ModelExecutor tanhPass;
+  private ThreadPool callerOnly;
+  private Object[] sumInput;
   private int[] dims;
   private Object[] inputs;
   private float[][] variables;
@@ -87,6 +91,9 @@ public class FusedChainBenchmark {
     vector = new GraftFusedChain.Vector().newExecutor(KernelProvider.create(pool));
     reluScalar = new GraftFusedRelu().newExecutor(KernelProvider.create(pool));
     reluVector = new GraftFusedRelu.Vector().newExecutor(KernelProvider.create(pool));
+    callerOnly = new ThreadPool(1);
+    tanhPass = new GraftTanhPass.Vector().newExecutor(KernelProvider.create(callerOnly));
+    sumInput = new Object[] {sum};
     dims = new int[] {n};
     inputs = new Object[] {x};
     variables = new float[][] {w, b};
@@ -115,6 +122,7 @@ public class FusedChainBenchmark {
   public void tearDown() {
     session.close();
     pool.close();
+    callerOnly.close();
   }
 
   private static float[] uniform(SplittableRandom random, int n) {
@@ -160,7 +168,10 @@ public class FusedChainBenchmark {
     return out;
   }
 
-  /** The same three passes with the Vector API (and its tanh), as three library kernels would run. */
+  /**
+   * The same three passes with the Vector API, as three library kernels would run: a product and
+   * a sum written here, then the generated vector variant's tanh ({@link TanhPass}).
+   */
   @Benchmark
   public float[] unfusedVector() {
     int l = SPECIES.length();
@@ -171,22 +182,11 @@ public class FusedChainBenchmark {
     for (int i = 0; i < bound; i += l) {
       FloatVector.fromArray(SPECIES, b, i).add(FloatVector.fromArray(SPECIES, product, i)).intoArray(sum, i);
     }
-    // The generated vector variant's tanh (KernelEmitter.vectorTanh), so that both rows run the
-    // same operations.
-    FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-    FloatVector two = FloatVector.broadcast(SPECIES, 2f);
-    for (int i = 0; i < bound; i += l) {
-      FloatVector a = FloatVector.fromArray(SPECIES, sum, i);
-      FloatVector z = a.mul(a);
-      FloatVector small = z.mul(-5.70498872745e-3f).add(2.06390887954e-2f).mul(z).add(-5.37397155531e-2f)
-          .mul(z).add(1.33314422036e-1f).mul(z).add(-3.33332819422e-1f).mul(z).fma(a, a);
-      one.sub(two.div(a.add(a).lanewise(VectorOperators.EXP).add(1f)))
-          .blend(small, a.abs().compare(VectorOperators.LT, 0.625f))
-          .intoArray(out, i);
-    }
     for (int i = bound; i < n; i++) {
-      out[i] = (float) Math.tanh(b[i] + w[i] * x[i]);
+      sum[i] = b[i] + w[i] * x[i];
     }
+    // The generated vector variant's tanh, on the caller, so that both rows run the same operations.
+    tanhPass.run(0, dims, sumInput, NO_VARIABLES, out, null);
     return out;
   }
 
