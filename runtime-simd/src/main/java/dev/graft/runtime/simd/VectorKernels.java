@@ -1,5 +1,6 @@
 package dev.graft.runtime.simd;
 
+import dev.graft.runtime.kernel.FloatMath;
 import dev.graft.runtime.kernel.Kernels;
 import dev.graft.runtime.kernel.PreparedMatrix;
 import dev.graft.runtime.kernel.ScalarKernels;
@@ -811,7 +812,12 @@ public final class VectorKernels implements Kernels {
       float[] b, int bOff, float[] c, int cOff, boolean accumulate, RowWork epilogue) {
     int threads = pool.threads();
     if (!transB && n < L) {
-      narrowTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+      if (m >= L) {
+        rowsTimesPaddedB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate,
+            buffer(packedB, k * L + L));
+      } else {
+        narrowTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+      }
     } else if (threads > 1 && (long) m * n * k >= PARALLEL_DIRECT
         && n >= 2 * threads * COLUMN_ALIGN) {
       GemmTask task = gemmTasks.get();
@@ -854,8 +860,66 @@ public final class VectorKernels implements Kernels {
 
   /**
    * C (+)= op(A) · B for B not transposed and fewer columns than a vector (a classifier with a few
-   * classes): one sum per element, in four independent partial sums so that the adds do not wait
-   * on each other.
+   * classes). B is first copied into rows one vector wide, zero past column n; a row of C is then
+   * a sum of k vectors, an element of op(A) broadcast times a padded row of B, in four partial
+   * sums (the first k mod 4 terms go to the first), and its first n lanes go to C: stored whole
+   * where the lanes past n fall on rows not yet written, else through {@code padded}'s last
+   * vector. For at least a vector's worth of rows (see {@link #narrowTimesB} for fewer).
+   */
+  private static void rowsTimesPaddedB(boolean transA, int m, int n, int k, float[] a, int aOff,
+      float[] b, int bOff, float[] c, int cOff, boolean add, float[] padded) {
+    for (int p = 0; p < k; p++) {
+      int po = p * L;
+      int bp = bOff + p * n;
+      for (int j = 0; j < n; j++) {
+        padded[po + j] = b[bp + j];
+      }
+      for (int j = n; j < L; j++) {
+        padded[po + j] = 0f;
+      }
+    }
+    int stage = k * L; // where a finished row of C lands before its first n lanes are copied
+    int as = transA ? m : 1;
+    int head = k & 3;
+    int end = cOff + m * n;
+    for (int i = 0; i < m; i++) {
+      int ai = transA ? aOff + i : aOff + i * k;
+      FloatVector s0 = FloatVector.zero(S);
+      FloatVector s1 = FloatVector.zero(S);
+      FloatVector s2 = FloatVector.zero(S);
+      FloatVector s3 = FloatVector.zero(S);
+      for (int p = 0; p < head; p++) {
+        s0 = FloatVector.fromArray(S, padded, p * L)
+            .fma(FloatVector.broadcast(S, a[ai + p * as]), s0);
+      }
+      for (int p = head; p < k; p += 4) {
+        int ap = ai + p * as;
+        int po = p * L;
+        s0 = FloatVector.fromArray(S, padded, po).fma(FloatVector.broadcast(S, a[ap]), s0);
+        s1 = FloatVector.fromArray(S, padded, po + L)
+            .fma(FloatVector.broadcast(S, a[ap + as]), s1);
+        s2 = FloatVector.fromArray(S, padded, po + 2 * L)
+            .fma(FloatVector.broadcast(S, a[ap + 2 * as]), s2);
+        s3 = FloatVector.fromArray(S, padded, po + 3 * L)
+            .fma(FloatVector.broadcast(S, a[ap + 3 * as]), s3);
+      }
+      FloatVector row = s0.add(s1).add(s2.add(s3));
+      int ci = cOff + i * n;
+      if (!add && ci + L <= end) {
+        row.intoArray(c, ci); // lanes past n land on the next rows, which are written later
+        continue;
+      }
+      row.intoArray(padded, stage);
+      for (int j = 0; j < n; j++) {
+        c[ci + j] = add ? c[ci + j] + padded[stage + j] : padded[stage + j];
+      }
+    }
+  }
+
+  /**
+   * {@link #rowsTimesPaddedB} for fewer rows than a vector (a softmax regression's weight
+   * gradient, features × classes), where padding B would cost more than the product: one sum per
+   * element, in four independent partial sums so that the adds do not wait on each other.
    */
   private static void narrowTimesB(boolean transA, int m, int n, int k, float[] a, int aOff,
       float[] b, int bOff, float[] c, int cOff, boolean add) {
@@ -1177,7 +1241,7 @@ public final class VectorKernels implements Kernels {
     }
     float sum = s0.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
-      float e = (float) Math.exp(x[o + j] - max);
+      float e = FloatMath.exp(x[o + j] - max);
       y[o + j] = e;
       sum += e;
     }
@@ -1188,7 +1252,7 @@ public final class VectorKernels implements Kernels {
   private static float expStoreShort(float[] x, int o, float[] y, int len, float max) {
     float sum = 0f;
     for (int j = 0; j < len; j++) {
-      float e = (float) Math.exp(x[o + j] - max);
+      float e = FloatMath.exp(x[o + j] - max);
       y[o + j] = e;
       sum += e;
     }
@@ -1204,9 +1268,9 @@ public final class VectorKernels implements Kernels {
     if (len < L) {
       float sum = 0f;
       for (int j = 0; j < len; j++) {
-        sum += (float) Math.exp(x[o + j] - max);
+        sum += FloatMath.exp(x[o + j] - max);
       }
-      return max + (float) Math.log(sum);
+      return max + FloatMath.log(sum);
     }
     FloatVector mv = FloatVector.broadcast(S, max);
     FloatVector s0 = FloatVector.zero(S);
@@ -1216,9 +1280,9 @@ public final class VectorKernels implements Kernels {
     }
     float sum = s0.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
-      sum += (float) Math.exp(x[o + j] - max);
+      sum += FloatMath.exp(x[o + j] - max);
     }
-    return max + (float) Math.log(sum);
+    return max + FloatMath.log(sum);
   }
 
   private static void scaleRange(float[] x, int o, int len, float s) {

@@ -98,7 +98,10 @@ class KernelAllocationTest {
     // Direct path (tiny), packed single-thread path, a single row, a single row whose columns
     // VectorKernels splits on a pool of two, and m·n·k = 192³ ≥ 2²² so that both libraries run
     // row blocks on a pool of two; k·n < 2¹⁷, so one parallelFor a call.
-    int[][] shapes = {{3, 5, 7}, {40, 72, 90}, {1, 300, 129}, {1, 800, 200}, {192, 192, 192}};
+    // The Iris shapes of a softmax regression, 150 × 4 · 4 × 3 and 4 × 150 · 150 × 3, take the
+    // narrow-B path of the Vector API library.
+    int[][] shapes = {{3, 5, 7}, {40, 72, 90}, {1, 300, 129}, {1, 800, 200}, {192, 192, 192},
+        {150, 3, 4}, {4, 3, 150}};
     for (ThreadPool pool : new ThreadPool[] {POOL1, POOL2}) {
       double poolBytes = pool.threads() > 1 ? poolBytesPerCall(pool) : 0;
       for (Kernels k : kernels(pool)) {

@@ -73,6 +73,12 @@ class VectorKernelsTest {
       cases.add(Arguments.of(layout, 65, 33, 600));
       cases.add(Arguments.of(layout, 130, 200, 300));
       cases.add(Arguments.of(layout, 8, 7, 1));
+      // B narrower than a vector (a few classes), with k a multiple of 4 and not: the Iris
+      // shapes of a softmax regression's forward product and weight gradient, and MNIST's.
+      cases.add(Arguments.of(layout, 150, 3, 4));
+      cases.add(Arguments.of(layout, 4, 3, 150));
+      cases.add(Arguments.of(layout, 7, 5, 2));
+      cases.add(Arguments.of(layout, 100, 10, 784));
       // Few rows and many columns (m·n·k above the parallel threshold): the parallel path
       // splits column panels instead of rows.
       cases.add(Arguments.of(layout, 8, 2000, 300));

@@ -306,7 +306,7 @@ public final class ScalarKernels implements Kernels {
       float max = rowMax(x, o, cols);
       double sum = 0;
       for (int j = 0; j < cols; j++) {
-        float e = (float) Math.exp(x[o + j] - max);
+        float e = FloatMath.exp(x[o + j] - max);
         y[o + j] = e;
         sum += e;
       }
@@ -442,9 +442,9 @@ public final class ScalarKernels implements Kernels {
     }
     double sum = 0;
     for (int j = 0; j < cols; j++) {
-      sum += Math.exp(x[o + j] - max);
+      sum += FloatMath.exp(x[o + j] - max);
     }
-    return (float) (max + Math.log(sum));
+    return max + FloatMath.log((float) sum);
   }
 
   // ---------------------------------------------------------------------------------------
