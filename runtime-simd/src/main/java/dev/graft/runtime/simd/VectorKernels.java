@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>GEMM packs op(B) once into panels of {@code 2·lanes} columns (k-blocked; on the pool when B
  * is large), then each row block packs its op(A) slice into groups of MR rows and runs a
  * 5×2-vector register-tiled micro-kernel (a broadcast element of A times a vector of B, fused
- * into ten accumulators; 4×2 on JDKs after 17, see {@link #MR}). Both transposes are absorbed by the packing routines, so all four
- * layouts run the same micro-kernel. Row blocks (or column panels, when there are few rows) go
+ * into ten accumulators; on JDKs after 17, 4×2, or 8×2 with 512-bit vectors, see {@link #MR}).
+ * Both transposes are absorbed by the packing routines, so all four layouts run the same
+ * micro-kernel. Row blocks (or column panels, when there are few rows) go
  * to the thread pool when m·n·k is large. Small products and single rows take a direct path
  * without packing. Packing buffers are per thread and reused across calls.
  *
@@ -55,15 +56,22 @@ public final class VectorKernels implements Kernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
   /**
-   * Rows of the micro-kernel tile (5 or 4; the tile is MR rows × two vectors). The limit is C2's
-   * instruction scheduler, which hoists the k step's A broadcasts to the top of the loop body:
-   * JDK 17 hoists up to three, so five rows (ten accumulators, two B vectors, three broadcasts)
-   * fit AVX2's sixteen vector registers, while a 6×2 tile spilled an accumulator to the stack
-   * inside the loop and ran at half speed. JDK 25 hoists all of them, and 5×2 spills there too
-   * (31 against 73 GFLOP/s at n=512), so newer JDKs get 4×2 (eight accumulators, two B vectors,
-   * four broadcasts), which measured 20% slower than 5×2 on JDK 17.
+   * Rows of the micro-kernel tile (8, 5 or 4; the tile is MR rows × two vectors). The limit is
+   * C2's instruction scheduler, which hoists the k step's A broadcasts to the top of the loop
+   * body: JDK 17 hoists up to three, so five rows (ten accumulators, two B vectors, three
+   * broadcasts) fit AVX2's sixteen vector registers, while a 6×2 tile spilled an accumulator to
+   * the stack inside the loop and ran at half speed. JDK 25 hoists all of them, and 5×2 spills
+   * there too (31 against 73 GFLOP/s at n=512), so newer JDKs get 4×2 (eight accumulators, two B
+   * vectors, four broadcasts), which measured 20% slower than 5×2 on JDK 17.
+   *
+   * <p>With 512-bit vectors (AVX-512, thirty-two vector registers) newer JDKs get 8×2: sixteen
+   * accumulators, and a packed A step of {@link #AS} floats with no unused slots. On an AVX-512
+   * Xeon with JDK 25 it ran n=1024 at 47 against 30 products/s for 4×2 (one thread). JDK 17 stays
+   * at 5×2 there: with 8×2, one JVM in four boxed every accumulator at each step of the k loop
+   * (2.4 GB allocated per 1024³ product, 12× slower), a JIT outcome that depends on timing.
    */
-  private static final int MR = Runtime.version().feature() <= 17 ? 5 : 4;
+  private static final int MR =
+      Runtime.version().feature() <= 17 ? 5 : S.vectorBitSize() >= 512 ? 8 : 4;
   /**
    * Floats per k step in a packed A panel (MR values, the rest unused). A power of two keeps the
    * index {@code p * AS} a shift, which C2's range-check elimination recognizes, so the loop has
@@ -590,7 +598,9 @@ public final class VectorKernels implements Kernels {
   /** The MR×2-vector micro-kernel; MR is a constant, so C2 keeps one branch. */
   private static void kernelWide(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
       int ldc, boolean add) {
-    if (MR == 5) {
+    if (MR == 8) {
+      kernel8x2(a, ao, b, bo, kc, c, co, ldc, add);
+    } else if (MR == 5) {
       kernel5x2(a, ao, b, bo, kc, c, co, ldc, add);
     } else {
       kernel4x2(a, ao, b, bo, kc, c, co, ldc, add);
@@ -600,11 +610,157 @@ public final class VectorKernels implements Kernels {
   /** The MR×1-vector micro-kernel for a narrow last panel. */
   private static void kernelNarrow(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
       int ldc, boolean add) {
-    if (MR == 5) {
+    if (MR == 8) {
+      kernel8x1(a, ao, b, bo, kc, c, co, ldc, add);
+    } else if (MR == 5) {
       kernel5x1(a, ao, b, bo, kc, c, co, ldc, add);
     } else {
       kernel4x1(a, ao, b, bo, kc, c, co, ldc, add);
     }
+  }
+
+  /** C[8, 2L] = Apanel[kc, 8]ᵀ · Bpanel[kc, 2L] (+= C when {@code add}), as {@link #kernel5x2}. */
+  private static void kernel8x2(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S);
+    FloatVector c31 = FloatVector.zero(S);
+    FloatVector c40 = FloatVector.zero(S);
+    FloatVector c41 = FloatVector.zero(S);
+    FloatVector c50 = FloatVector.zero(S);
+    FloatVector c51 = FloatVector.zero(S);
+    FloatVector c60 = FloatVector.zero(S);
+    FloatVector c61 = FloatVector.zero(S);
+    FloatVector c70 = FloatVector.zero(S);
+    FloatVector c71 = FloatVector.zero(S);
+    for (int p = 0; p < kc; p++) {
+      int bp = bo + p * NR;
+      int ap = ao + p * AS;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x = FloatVector.broadcast(S, a[ap]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ap + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ap + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ap + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ap + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ap + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      x = FloatVector.broadcast(S, a[ap + 6]);
+      c60 = x.fma(b0, c60);
+      c61 = x.fma(b1, c61);
+      x = FloatVector.broadcast(S, a[ap + 7]);
+      c70 = x.fma(b0, c70);
+      c71 = x.fma(b1, c71);
+    }
+    if (add) {
+      int o = co;
+      c00 = c00.add(FloatVector.fromArray(S, c, o));
+      c01 = c01.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c10 = c10.add(FloatVector.fromArray(S, c, o));
+      c11 = c11.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c20 = c20.add(FloatVector.fromArray(S, c, o));
+      c21 = c21.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c30 = c30.add(FloatVector.fromArray(S, c, o));
+      c31 = c31.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c40 = c40.add(FloatVector.fromArray(S, c, o));
+      c41 = c41.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c50 = c50.add(FloatVector.fromArray(S, c, o));
+      c51 = c51.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c60 = c60.add(FloatVector.fromArray(S, c, o));
+      c61 = c61.add(FloatVector.fromArray(S, c, o + L));
+      o += ldc;
+      c70 = c70.add(FloatVector.fromArray(S, c, o));
+      c71 = c71.add(FloatVector.fromArray(S, c, o + L));
+    }
+    int o = co;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
+    o += ldc;
+    c40.intoArray(c, o);
+    c41.intoArray(c, o + L);
+    o += ldc;
+    c50.intoArray(c, o);
+    c51.intoArray(c, o + L);
+    o += ldc;
+    c60.intoArray(c, o);
+    c61.intoArray(c, o + L);
+    o += ldc;
+    c70.intoArray(c, o);
+    c71.intoArray(c, o + L);
+  }
+
+  /** C[8, L] = Apanel[kc, 8]ᵀ · Bpanel[kc, L] (+= C when {@code add}), for a narrow last panel. */
+  private static void kernel8x1(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co,
+      int ldc, boolean add) {
+    FloatVector c0 = FloatVector.zero(S);
+    FloatVector c1 = FloatVector.zero(S);
+    FloatVector c2 = FloatVector.zero(S);
+    FloatVector c3 = FloatVector.zero(S);
+    FloatVector c4 = FloatVector.zero(S);
+    FloatVector c5 = FloatVector.zero(S);
+    FloatVector c6 = FloatVector.zero(S);
+    FloatVector c7 = FloatVector.zero(S);
+    for (int p = 0; p < kc; p++) {
+      int ap = ao + p * AS;
+      FloatVector b0 = FloatVector.fromArray(S, b, bo + p * L);
+      c0 = FloatVector.broadcast(S, a[ap]).fma(b0, c0);
+      c1 = FloatVector.broadcast(S, a[ap + 1]).fma(b0, c1);
+      c2 = FloatVector.broadcast(S, a[ap + 2]).fma(b0, c2);
+      c3 = FloatVector.broadcast(S, a[ap + 3]).fma(b0, c3);
+      c4 = FloatVector.broadcast(S, a[ap + 4]).fma(b0, c4);
+      c5 = FloatVector.broadcast(S, a[ap + 5]).fma(b0, c5);
+      c6 = FloatVector.broadcast(S, a[ap + 6]).fma(b0, c6);
+      c7 = FloatVector.broadcast(S, a[ap + 7]).fma(b0, c7);
+    }
+    if (add) {
+      c0 = c0.add(FloatVector.fromArray(S, c, co));
+      c1 = c1.add(FloatVector.fromArray(S, c, co + ldc));
+      c2 = c2.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+      c3 = c3.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+      c4 = c4.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+      c5 = c5.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+      c6 = c6.add(FloatVector.fromArray(S, c, co + 6 * ldc));
+      c7 = c7.add(FloatVector.fromArray(S, c, co + 7 * ldc));
+    }
+    c0.intoArray(c, co);
+    c1.intoArray(c, co + ldc);
+    c2.intoArray(c, co + 2 * ldc);
+    c3.intoArray(c, co + 3 * ldc);
+    c4.intoArray(c, co + 4 * ldc);
+    c5.intoArray(c, co + 5 * ldc);
+    c6.intoArray(c, co + 6 * ldc);
+    c7.intoArray(c, co + 7 * ldc);
   }
 
   /**
