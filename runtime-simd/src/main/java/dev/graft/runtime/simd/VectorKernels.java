@@ -66,9 +66,10 @@ public final class VectorKernels implements Kernels {
    *
    * <p>With 512-bit vectors (AVX-512, thirty-two vector registers) newer JDKs get 8×2: sixteen
    * accumulators, and a packed A step of {@link #AS} floats with no unused slots. On an AVX-512
-   * Xeon with JDK 25 it ran n=1024 at 47 against 30 products/s for 4×2 (one thread). JDK 17 stays
-   * at 5×2 there: with 8×2, one JVM in four boxed every accumulator at each step of the k loop
-   * (2.4 GB allocated per 1024³ product, 12× slower), a JIT outcome that depends on timing.
+   * Xeon with JDK 25 its loop ran at 152–155 GFLOP/s from L1 against 127–141 for 5×2, and n=1024
+   * on two threads at 60–61 against 51–55 products/s for 4×2 (other sizes equal within noise).
+   * JDK 17 stays at 5×2 there: with 8×2, 4 of 19 JVMs boxed every accumulator at each step of
+   * the k loop (2.4 GB allocated per 1024³ product, 12× slower), a JIT outcome that varies.
    */
   private static final int MR =
       Runtime.version().feature() <= 17 ? 5 : S.vectorBitSize() >= 512 ? 8 : 4;
