@@ -10,7 +10,7 @@ final class Names {
   // Names generated code uses for its own locals, parameters and types.
   private static final Pattern RESERVED = Pattern.compile(
       "(in|i|n|s|u|v|x|c|w|iw|k|C)\\d+|(in|var|grad)_.*|out|m|n|k|o|p|q|r|b|idx|size|kernels|dims|inputs|variables|output"
-          + "|gradients|floats|ints|Arrays|System|Math|Float|Kernels|SPEC|Executor|Facade"
+          + "|gradients|floats|ints|Arrays|System|Math|FloatMath|Float|Kernels|SPEC|Executor|Facade"
           + "|Vector|SPECIES|FloatVector|VectorOperators|VectorSpecies");
 
   /** The local name of a dimension symbol: the symbol itself unless that would collide. */
