@@ -963,7 +963,9 @@ public final class VectorKernels implements Kernels {
    * large products split their columns across the pool (see {@link #PARALLEL_DIRECT}; the
    * language model's generation step on two threads went from ≈ 255 to ≈ 175 µs). With B
    * transposed, each element of C is a dot product of rows, and the columns split the same way.
-   * The epilogue (or null) runs on the caller after the product.
+   * B not transposed and narrower than a vector (a few classes) goes to {@link #rowsTimesPaddedB}
+   * (its padded copy of B in this thread's B packing buffer) or, for fewer rows than a vector,
+   * {@link #narrowTimesB}. The epilogue (or null) runs on the caller after the product.
    */
   private void direct(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
       float[] b, int bOff, float[] c, int cOff, boolean accumulate, RowWork epilogue) {
