@@ -290,12 +290,15 @@ class VectorKernelsTest {
   }
 
   /**
-   * Rows × columns for the softmax family: rows narrower than a vector (the scalar short-row
-   * paths; at 30001 × 3 split across two threads), and rows of one or more vectors.
+   * Rows × columns for the softmax family: rows narrower than a vector (taken in blocks of rows
+   * whose exps run as vectors: one row, a block and a part, many blocks split across two threads
+   * at 30001 × 3, and one column short of a 256- and a 512-bit vector), and rows of one or more
+   * vectors.
    */
   static Stream<Arguments> softmaxShapes() {
     return Stream.of(Arguments.of(9, 1), Arguments.of(150, 2), Arguments.of(150, 3),
-        Arguments.of(7, 3), Arguments.of(41, 5), Arguments.of(33, 7), Arguments.of(30001, 3),
+        Arguments.of(1, 3), Arguments.of(7, 3), Arguments.of(41, 5), Arguments.of(33, 7),
+        Arguments.of(300, 15), Arguments.of(300, 16), Arguments.of(30001, 3),
         Arguments.of(9, 17), Arguments.of(9, 33), Arguments.of(9, 65), Arguments.of(9, 100),
         Arguments.of(9, 257), Arguments.of(20, 10000));
   }

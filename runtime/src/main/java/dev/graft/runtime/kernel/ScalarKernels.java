@@ -591,12 +591,10 @@ public final class ScalarKernels implements Kernels {
     for (int o = o0; o < o1; o++) {
       int base = o * axis * inner;
       int yo = o * inner;
-      if (inner == 1) {
-        double sum = 0;
-        for (int a = 0; a < axis; a++) {
-          sum += x[base + a];
+      if (inner < FEW_COLUMNS) {
+        for (int i = 0; i < inner; i++) {
+          y[yo + i] = stridedSum(x, base + i, axis, inner);
         }
-        y[yo] = (float) sum;
         continue;
       }
       for (int i = 0; i < inner; i++) {
@@ -609,6 +607,33 @@ public final class ScalarKernels implements Kernels {
         }
       }
     }
+  }
+
+  /**
+   * Columns below which {@link #reduceSumRange} sums each column on its own, down the rows, in
+   * registers. The row-by-row loop below it adds each row into the output, which stores and
+   * reloads every column's sum at every row: 6.6 ns a row for a 3-class bias gradient.
+   */
+  private static final int FEW_COLUMNS = 8;
+
+  /** The sum of x[start + a·stride] for a in [0, count), in double, four rows at a time. */
+  private static float stridedSum(float[] x, int start, int count, int stride) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int a = 0;
+    int p = start;
+    for (; a + 4 <= count; a += 4, p += 4 * stride) {
+      s0 += x[p];
+      s1 += x[p + stride];
+      s2 += x[p + 2 * stride];
+      s3 += x[p + 3 * stride];
+    }
+    for (; a < count; a++, p += stride) {
+      s0 += x[p];
+    }
+    return (float) ((s0 + s1) + (s2 + s3));
   }
 
   @Override

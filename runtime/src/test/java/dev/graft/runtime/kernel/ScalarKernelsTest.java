@@ -227,7 +227,7 @@ class ScalarKernelsTest {
   void reductionsMatchReference() {
     SplittableRandom rnd = new SplittableRandom(3);
     for (int[] s : new int[][] {{1, 1, 1}, {2, 3, 4}, {5, 100, 1}, {3, 17, 33}, {64, 300, 5},
-        {1, 70000, 1}}) {
+        {1, 70000, 1}, {1, 151, 3}, {2, 7, 7}}) {
       int outer = s[0];
       int axis = s[1];
       int inner = s[2];
