@@ -964,19 +964,15 @@ public final class VectorKernels implements Kernels {
    * language model's generation step on two threads went from ≈ 255 to ≈ 175 µs). With B
    * transposed, each element of C is a dot product of rows, and the columns split the same way.
    * B not transposed and narrower than a vector (a few classes) goes to {@link #rowsTimesPaddedB}
-   * (its padded copy of B in this thread's B packing buffer) or, for fewer rows than a vector,
-   * {@link #narrowTimesB}. The epilogue (or null) runs on the caller after the product.
+   * (its padded copy of B in this thread's B packing buffer). The epilogue (or null) runs on the
+   * caller after the product.
    */
   private void direct(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
       float[] b, int bOff, float[] c, int cOff, boolean accumulate, RowWork epilogue) {
     int threads = pool.threads();
     if (!transB && n < L) {
-      if (m >= L) {
-        rowsTimesPaddedB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate,
-            buffer(packedB, k * L + L));
-      } else {
-        narrowTimesB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
-      }
+      rowsTimesPaddedB(transA, m, n, k, a, aOff, b, bOff, c, cOff, accumulate,
+          buffer(packedB, k * L + L));
     } else if (threads > 1 && (long) m * n * k >= PARALLEL_DIRECT
         && n >= 2 * threads * COLUMN_ALIGN) {
       GemmTask task = gemmTasks.get();
@@ -1019,23 +1015,31 @@ public final class VectorKernels implements Kernels {
 
   /**
    * C (+)= op(A) · B for B not transposed and fewer columns than a vector (a classifier with a few
-   * classes). B is first copied into rows one vector wide, zero past column n; a row of C is then
-   * a sum of k vectors, an element of op(A) broadcast times a padded row of B, in four partial
-   * sums (the first k mod 4 terms go to the first), and its first n lanes go to C: stored whole
-   * where the lanes past n fall on rows not yet written, else through {@code padded}'s last
-   * vector. For at least a vector's worth of rows (see {@link #narrowTimesB} for fewer).
+   * classes). B is first copied into rows one vector wide; a row of C is then a sum of k vectors,
+   * an element of op(A) broadcast times a padded row of B, in four partial sums (the first k mod
+   * 4 terms go to the first), and its first n lanes go to C: stored whole where the lanes past n
+   * fall on rows not yet written, else through {@code padded}'s last vector.
+   *
+   * <p>Lanes are independent, so the lanes of a padded row past n may hold anything: each row is
+   * copied as a whole vector load from B, which takes the next rows' first elements along, and
+   * only the last rows, where such a load would pass B's end, are copied element by element and
+   * zero-filled (so no stale float from an earlier call, a subnormal perhaps, enters an FMA).
+   * Copying the rows element by element cost more than the product itself at the 4 × 150 · 150 × 3
+   * weight gradient of a softmax regression.
    */
   private static void rowsTimesPaddedB(boolean transA, int m, int n, int k, float[] a, int aOff,
       float[] b, int bOff, float[] c, int cOff, boolean add, float[] padded) {
-    for (int p = 0; p < k; p++) {
-      int po = p * L;
-      int bp = bOff + p * n;
+    int q = 0;
+    for (; q < k && bOff + q * n + L <= b.length; q++) {
+      FloatVector.fromArray(S, b, bOff + q * n).intoArray(padded, q * L);
+    }
+    for (; q < k; q++) {
+      int po = q * L;
+      int bq = bOff + q * n;
       for (int j = 0; j < n; j++) {
-        padded[po + j] = b[bp + j];
+        padded[po + j] = b[bq + j];
       }
-      for (int j = n; j < L; j++) {
-        padded[po + j] = 0f;
-      }
+      java.util.Arrays.fill(padded, po + n, po + L, 0f);
     }
     int stage = k * L; // where a finished row of C lands before its first n lanes are copied
     int as = transA ? m : 1;
@@ -1071,40 +1075,6 @@ public final class VectorKernels implements Kernels {
       row.intoArray(padded, stage);
       for (int j = 0; j < n; j++) {
         c[ci + j] = add ? c[ci + j] + padded[stage + j] : padded[stage + j];
-      }
-    }
-  }
-
-  /**
-   * {@link #rowsTimesPaddedB} for fewer rows than a vector (a softmax regression's weight
-   * gradient, features × classes), where padding B would cost more than the product: one sum per
-   * element, in four independent partial sums so that the adds do not wait on each other.
-   */
-  private static void narrowTimesB(boolean transA, int m, int n, int k, float[] a, int aOff,
-      float[] b, int bOff, float[] c, int cOff, boolean add) {
-    int as = transA ? m : 1;
-    for (int i = 0; i < m; i++) {
-      int ai = transA ? aOff + i : aOff + i * k;
-      int ci = cOff + i * n;
-      for (int j = 0; j < n; j++) {
-        float s0 = 0f;
-        float s1 = 0f;
-        float s2 = 0f;
-        float s3 = 0f;
-        int p = 0;
-        int ap = ai;
-        int bp = bOff + j;
-        for (; p + 4 <= k; p += 4, ap += 4 * as, bp += 4 * n) {
-          s0 += a[ap] * b[bp];
-          s1 += a[ap + as] * b[bp + n];
-          s2 += a[ap + 2 * as] * b[bp + 2 * n];
-          s3 += a[ap + 3 * as] * b[bp + 3 * n];
-        }
-        for (; p < k; p++, ap += as, bp += n) {
-          s0 += a[ap] * b[bp];
-        }
-        float sum = (s0 + s1) + (s2 + s3);
-        c[ci + j] = add ? c[ci + j] + sum : sum;
       }
     }
   }
