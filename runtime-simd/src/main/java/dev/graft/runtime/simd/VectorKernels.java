@@ -32,11 +32,13 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>After warm-up no call allocates: scratch arrays are per thread and only grow, and the
  * bodies handed to the pool are per-thread objects reused across calls ({@link GemmTask},
  * {@link ScalarKernels#forRanges}) rather than capturing lambdas. Bounds checks, gather and the
- * scalar tails of the optimizer updates are {@link ScalarKernels}' own static helpers. Rows and
- * ranges shorter than one vector (a 3-class classifier's rows, a 3-element bias) run plain scalar
- * code that creates no vector at all: C1 code, and C2 code that did not inline a Vector API
- * intrinsic, allocates an object for every vector, and an end-to-end test of a 3-class model
- * measured 512–608 bytes per call from the empty-loop vectors of such rows ({@code FacadeIntoTest}).
+ * scalar tails of the optimizer updates are {@link ScalarKernels}' own static helpers. Rows
+ * shorter than one vector (a 3-class classifier's) are taken a block at a time, staged
+ * column-major so that vectors run across rows ({@link #stage}). Ranges shorter than one vector
+ * (one such row, a 3-element bias) run plain scalar code that creates no vector at all: C1 code,
+ * and C2 code that did not inline a Vector API intrinsic, allocates an object for every vector,
+ * and an end-to-end test of a 3-class model measured 512–608 bytes per call from the empty-loop
+ * vectors of such rows ({@code FacadeIntoTest}).
  * Reductions (max, sums, dot products, the exps of a row) keep one vector accumulator and fold
  * it into a scalar as soon as their loop ends, before any other branch. Both rules come from
  * JDK 17's C2, which boxed vectors for good in some JVMs:
