@@ -1744,15 +1744,16 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void reduceSum(float[] x, float[] y, int outer, int axis, int inner) {
-    if ((long) outer * axis * inner < SCALAR_REDUCTION) {
-      ScalarKernels.reduceSumRange(x, y, null, null, null, axis, inner, 0, outer);
+    if (inner > 1 && inner < L) {
+      // Fewer columns than a vector (a few classes' bias gradient): each column's sum gathers a
+      // vector's worth of rows at a time. These calls are cheap enough, and the methods' loops
+      // run often enough, that they need not stay scalar below SCALAR_REDUCTION.
+      ScalarKernels.forRanges(pool, outer, (long) outer * axis * inner,
+          VectorKernels::fewColumnSumRange, x, y, null, null, null, axis, inner);
       return;
     }
-    if (inner > 1 && inner < L) {
-      // Columns narrower than a vector (a few classes' bias gradient): each column's strided
-      // sum in registers, which no row-by-row vector add can beat.
-      ScalarKernels.forRanges(pool, outer, (long) outer * axis * inner,
-          ScalarKernels::reduceSumRange, x, y, null, null, null, axis, inner);
+    if ((long) outer * axis * inner < SCALAR_REDUCTION) {
+      ScalarKernels.reduceSumRange(x, y, null, null, null, axis, inner, 0, outer);
       return;
     }
     if (outer == 1 && inner > 1) {
@@ -1763,6 +1764,33 @@ public final class VectorKernels implements Kernels {
     }
     ScalarKernels.forRanges(pool, outer, (long) outer * axis * inner, VectorKernels::reduceSumRange,
         x, y, null, null, null, axis, inner);
+  }
+
+  /**
+   * {@link #reduceSum} for fewer columns than a vector (inner &lt; L), outer indices [o0, o1):
+   * each column is summed down the rows by gathers of L rows (see {@link #stage}).
+   */
+  private static void fewColumnSumRange(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int axis, int inner, int o0, int o1) {
+    int[] lanes = laneOffsets(inner);
+    for (int o = o0; o < o1; o++) {
+      int base = o * axis * inner;
+      for (int i = 0; i < inner; i++) {
+        int a = 0;
+        float sum = 0f;
+        if (axis >= L) {
+          FloatVector acc = FloatVector.zero(S);
+          for (int bound = S.loopBound(axis); a < bound; a += L) {
+            acc = acc.add(FloatVector.fromArray(S, x, base + a * inner + i, lanes, 0));
+          }
+          sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; a < axis; a++) {
+          sum += x[base + a * inner + i];
+        }
+        y[o * inner + i] = sum;
+      }
+    }
   }
 
   /** {@code y[j] = sum over a of x[a·inner + j]} for the columns j in [j0, j1). */

@@ -144,8 +144,8 @@ class KernelAllocationTest {
       x[i] = (float) Math.sin(i);
       labels[i] = 1f / cols;
     }
-    // Rows narrower than a vector (3 classes) take the scalar short-row paths; 26000 of them
-    // cross the parallel threshold.
+    // Rows narrower than a vector (3 classes) take the staged-block paths; 26000 of them cross
+    // the parallel threshold. Their column sums (a bias gradient) gather rows.
     int narrow = 3;
     int narrowRows = 26000;
     int[] narrowLabels = new int[narrowRows];
@@ -169,6 +169,9 @@ class KernelAllocationTest {
         new Call("scale", false, () -> k.scale(y, 1f, 1001)),
         new Call("sumOfSquares", false, () -> k.sumOfSquares(x, 3001)),
         new Call("softmaxRows, 150 x 3", false, () -> k.softmaxRows(x, y, 150, narrow)),
+        new Call("reduceSum of 150 x 3 over rows", false, () -> k.reduceSum(x, y, 1, 150, narrow)),
+        new Call("reduceSum of 26000 x 3 over rows", false,
+            () -> k.reduceSum(x, y, 1, narrowRows, narrow)),
         new Call("softmaxCrossEntropyRows, 150 x 3", false,
             () -> k.softmaxCrossEntropyRows(x, labels, narrowLoss, 150, narrow)),
         new Call("softmaxCrossEntropyGradRows, 150 x 3", false,
