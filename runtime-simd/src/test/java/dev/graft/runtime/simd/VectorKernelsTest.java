@@ -74,8 +74,13 @@ class VectorKernelsTest {
       cases.add(Arguments.of(layout, 130, 200, 300));
       cases.add(Arguments.of(layout, 8, 7, 1));
       // B narrower than a vector (a few classes), with k a multiple of 4 and not: the Iris
-      // shapes of a softmax regression's forward product and weight gradient, and MNIST's.
+      // shapes of a softmax regression's forward product and weight gradient, and MNIST's; a
+      // shallow product (columns across rows) with rows past the last whole vector, at the
+      // deepest and widest it takes, and one deeper and one wider.
       cases.add(Arguments.of(layout, 150, 3, 4));
+      cases.add(Arguments.of(layout, 37, 4, 8));
+      cases.add(Arguments.of(layout, 37, 4, 9));
+      cases.add(Arguments.of(layout, 37, 5, 8));
       cases.add(Arguments.of(layout, 4, 3, 150));
       cases.add(Arguments.of(layout, 7, 5, 2));
       cases.add(Arguments.of(layout, 100, 10, 784));
