@@ -1034,8 +1034,9 @@ public final class VectorKernels implements Kernels {
 
   /**
    * C (+)= op(A) · B for B [k, n] narrower than a vector, n and k at most {@link #SHALLOW_WIDTH}
-   * and {@link #SHALLOW_DEPTH}, and at least a vector's worth of rows (a classifier's forward product, 150 × 4 · 4 × 3 for Iris):
-   * each column of C is built as vectors across L rows at a time. The k columns of op(A) for
+   * and {@link #SHALLOW_DEPTH}, and at least a vector's worth of rows (a classifier's forward
+   * product, 150 × 4 · 4 × 3 for Iris): each column of C is built as vectors across L rows at a
+   * time. The k columns of op(A) for
    * those rows are loaded once (gathered, when A is not transposed) into {@code staged}; column j
    * of C is then k FMAs of them times B[p, j] broadcast, scattered into C. Rows past the last
    * whole vector are summed element by element.
@@ -1451,7 +1452,8 @@ public final class VectorKernels implements Kernels {
   private static void sparseCrossEntropyGradRange(float[] logits, float[] rowScale, float[] out,
       float[] unused, int[] labels, int cols, int zero, int r0, int r1) {
     if (cols < L && r1 - r0 < L) { // too few rows to fill a vector across them
-      ScalarKernels.sparseCrossEntropyGradRange(logits, rowScale, out, null, labels, cols, 0, r0, r1);
+      ScalarKernels.sparseCrossEntropyGradRange(logits, rowScale, out, null, labels, cols, 0, r0,
+          r1);
       return;
     }
     if (cols < L) {
@@ -1874,8 +1876,10 @@ public final class VectorKernels implements Kernels {
   public void reduceSum(float[] x, float[] y, int outer, int axis, int inner) {
     if (inner > 1 && inner < L) {
       // Fewer columns than a vector (a few classes' bias gradient): each column's sum gathers a
-      // vector's worth of rows at a time. These calls are cheap enough, and the methods' loops
-      // run often enough, that they need not stay scalar below SCALAR_REDUCTION.
+      // vector's worth of rows at a time, below SCALAR_REDUCTION too. Like the mean loss there,
+      // it runs once a step, so a model whose step is slow enough to keep this method in C1
+      // code for long allocates until C2 compiles it; the Iris and MNIST steps allocate nothing
+      // after JMH's warm-up (jmh-benchmarks/README.md, "Ninth session").
       ScalarKernels.forRanges(pool, outer, (long) outer * axis * inner,
           VectorKernels::fewColumnSumRange, x, y, null, null, null, axis, inner);
       return;
