@@ -1291,22 +1291,26 @@ public final class VectorKernels implements Kernels {
   // ---------------------------------------------------------------------------------------
   // Row-wise softmax family
 
+  /**
+   * The range body of a softmax-family kernel: the row-at-a-time vector body for rows of at least
+   * a vector; for narrower rows the staged-block body ({@link #stage}), or ScalarKernels' row
+   * code when there are too few rows to fill a vector across them (single-example inference).
+   */
+  private static ScalarKernels.RowKernel rowBody(int rows, int cols,
+      ScalarKernels.RowKernel scalar, ScalarKernels.RowKernel narrow,
+      ScalarKernels.RowKernel wide) {
+    return cols >= L ? wide : rows < L ? scalar : narrow;
+  }
+
   @Override
   public void softmaxRows(float[] x, float[] y, int rows, int cols) {
-    ScalarKernels.forRanges(pool, rows, (long) rows * cols, VectorKernels::softmaxRange, x, y,
-        null, null, null, cols, 0);
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols, rowBody(rows, cols,
+        ScalarKernels::softmaxRange, VectorKernels::softmaxNarrow, VectorKernels::softmaxRange),
+        x, y, null, null, null, cols, 0);
   }
 
   private static void softmaxRange(float[] x, float[] y, float[] unused, float[] unused2,
       int[] none, int cols, int zero, int r0, int r1) {
-    if (cols < L && r1 - r0 < L) { // too few rows to fill a vector across them
-      ScalarKernels.softmaxRange(x, y, null, null, null, cols, 0, r0, r1);
-      return;
-    }
-    if (cols < L) {
-      softmaxNarrow(x, y, cols, r0, r1);
-      return;
-    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float max = max(x, o, cols);
@@ -1317,20 +1321,13 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void logSoftmaxRows(float[] x, float[] y, int rows, int cols) {
-    ScalarKernels.forRanges(pool, rows, (long) rows * cols, VectorKernels::logSoftmaxRange, x, y,
-        null, null, null, cols, 0);
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols, rowBody(rows, cols,
+        ScalarKernels::logSoftmaxRange, VectorKernels::logSoftmaxNarrow,
+        VectorKernels::logSoftmaxRange), x, y, null, null, null, cols, 0);
   }
 
   private static void logSoftmaxRange(float[] x, float[] y, float[] unused, float[] unused2,
       int[] none, int cols, int zero, int r0, int r1) {
-    if (cols < L && r1 - r0 < L) { // too few rows to fill a vector across them
-      ScalarKernels.logSoftmaxRange(x, y, null, null, null, cols, 0, r0, r1);
-      return;
-    }
-    if (cols < L) {
-      logSoftmaxNarrow(x, y, cols, r0, r1);
-      return;
-    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(x, o, cols);
@@ -1348,20 +1345,13 @@ public final class VectorKernels implements Kernels {
   @Override
   public void softmaxCrossEntropyRows(float[] logits, float[] labels, float[] loss, int rows,
       int cols) {
-    ScalarKernels.forRanges(pool, rows, (long) rows * cols, VectorKernels::crossEntropyRange,
-        logits, labels, loss, null, null, cols, 0);
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols, rowBody(rows, cols,
+        ScalarKernels::crossEntropyRange, VectorKernels::crossEntropyNarrow,
+        VectorKernels::crossEntropyRange), logits, labels, loss, null, null, cols, 0);
   }
 
   private static void crossEntropyRange(float[] logits, float[] labels, float[] loss,
       float[] unused, int[] none, int cols, int zero, int r0, int r1) {
-    if (cols < L && r1 - r0 < L) { // too few rows to fill a vector across them
-      ScalarKernels.crossEntropyRange(logits, labels, loss, null, null, cols, 0, r0, r1);
-      return;
-    }
-    if (cols < L) {
-      crossEntropyNarrow(logits, labels, loss, cols, r0, r1);
-      return;
-    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float lse = logSumExp(logits, o, cols);
@@ -1384,20 +1374,13 @@ public final class VectorKernels implements Kernels {
   public void sparseSoftmaxCrossEntropyRows(float[] logits, int[] labels, float[] loss, int rows,
       int cols) {
     ScalarKernels.checkLabels(labels, rows, cols);
-    ScalarKernels.forRanges(pool, rows, (long) rows * cols,
-        VectorKernels::sparseCrossEntropyRange, logits, null, loss, null, labels, cols, 0);
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols, rowBody(rows, cols,
+        ScalarKernels::sparseCrossEntropyRange, VectorKernels::sparseCrossEntropyNarrow,
+        VectorKernels::sparseCrossEntropyRange), logits, null, loss, null, labels, cols, 0);
   }
 
   private static void sparseCrossEntropyRange(float[] logits, float[] unused, float[] loss,
       float[] unused2, int[] labels, int cols, int zero, int r0, int r1) {
-    if (cols < L && r1 - r0 < L) { // too few rows to fill a vector across them
-      ScalarKernels.sparseCrossEntropyRange(logits, null, loss, null, labels, cols, 0, r0, r1);
-      return;
-    }
-    if (cols < L) {
-      sparseCrossEntropyNarrow(logits, labels, loss, cols, r0, r1);
-      return;
-    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       loss[r] = logSumExp(logits, o, cols) - logits[o + labels[r]];
@@ -1407,20 +1390,13 @@ public final class VectorKernels implements Kernels {
   @Override
   public void softmaxCrossEntropyGradRows(float[] logits, float[] labels, float[] rowScale,
       float[] out, int rows, int cols) {
-    ScalarKernels.forRanges(pool, rows, (long) rows * cols, VectorKernels::crossEntropyGradRange,
-        logits, labels, rowScale, out, null, cols, 0);
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols, rowBody(rows, cols,
+        ScalarKernels::crossEntropyGradRange, VectorKernels::crossEntropyGradNarrow,
+        VectorKernels::crossEntropyGradRange), logits, labels, rowScale, out, null, cols, 0);
   }
 
   private static void crossEntropyGradRange(float[] logits, float[] labels, float[] rowScale,
       float[] out, int[] none, int cols, int zero, int r0, int r1) {
-    if (cols < L && r1 - r0 < L) { // too few rows to fill a vector across them
-      ScalarKernels.crossEntropyGradRange(logits, labels, rowScale, out, null, cols, 0, r0, r1);
-      return;
-    }
-    if (cols < L) {
-      crossEntropyGradNarrow(logits, labels, rowScale, out, cols, r0, r1);
-      return;
-    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float expSum = expStore(logits, o, out, cols, max(logits, o, cols));
@@ -1445,21 +1421,13 @@ public final class VectorKernels implements Kernels {
   public void sparseSoftmaxCrossEntropyGradRows(float[] logits, int[] labels, float[] rowScale,
       float[] out, int rows, int cols) {
     ScalarKernels.checkLabels(labels, rows, cols);
-    ScalarKernels.forRanges(pool, rows, (long) rows * cols,
-        VectorKernels::sparseCrossEntropyGradRange, logits, rowScale, out, null, labels, cols, 0);
+    ScalarKernels.forRanges(pool, rows, (long) rows * cols, rowBody(rows, cols,
+        ScalarKernels::sparseCrossEntropyGradRange, VectorKernels::sparseCrossEntropyGradNarrow,
+        VectorKernels::sparseCrossEntropyGradRange), logits, rowScale, out, null, labels, cols, 0);
   }
 
   private static void sparseCrossEntropyGradRange(float[] logits, float[] rowScale, float[] out,
       float[] unused, int[] labels, int cols, int zero, int r0, int r1) {
-    if (cols < L && r1 - r0 < L) { // too few rows to fill a vector across them
-      ScalarKernels.sparseCrossEntropyGradRange(logits, rowScale, out, null, labels, cols, 0, r0,
-          r1);
-      return;
-    }
-    if (cols < L) {
-      sparseCrossEntropyGradNarrow(logits, labels, rowScale, out, cols, r0, r1);
-      return;
-    }
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float sum = expStore(logits, o, out, cols, max(logits, o, cols));
@@ -1607,7 +1575,8 @@ public final class VectorKernels implements Kernels {
     }
   }
 
-  private static void softmaxNarrow(float[] x, float[] y, int cols, int r0, int r1) {
+  private static void softmaxNarrow(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = narrowBlockEnd(b0, r1, cols);
@@ -1621,7 +1590,8 @@ public final class VectorKernels implements Kernels {
     }
   }
 
-  private static void logSoftmaxNarrow(float[] x, float[] y, int cols, int r0, int r1) {
+  private static void logSoftmaxNarrow(float[] x, float[] y, float[] unused, float[] unused2,
+      int[] none, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = narrowBlockEnd(b0, r1, cols);
@@ -1635,8 +1605,8 @@ public final class VectorKernels implements Kernels {
     }
   }
 
-  private static void crossEntropyNarrow(float[] logits, float[] labels, float[] loss, int cols,
-      int r0, int r1) {
+  private static void crossEntropyNarrow(float[] logits, float[] labels, float[] loss,
+      float[] unused, int[] none, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = narrowBlockEnd(b0, r1, cols);
@@ -1668,8 +1638,8 @@ public final class VectorKernels implements Kernels {
     }
   }
 
-  private static void sparseCrossEntropyNarrow(float[] logits, int[] labels, float[] loss,
-      int cols, int r0, int r1) {
+  private static void sparseCrossEntropyNarrow(float[] logits, float[] unused, float[] loss,
+      float[] unused2, int[] labels, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = narrowBlockEnd(b0, r1, cols);
@@ -1683,7 +1653,7 @@ public final class VectorKernels implements Kernels {
   }
 
   private static void crossEntropyGradNarrow(float[] logits, float[] labels, float[] rowScale,
-      float[] out, int cols, int r0, int r1) {
+      float[] out, int[] none, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = narrowBlockEnd(b0, r1, cols);
@@ -1724,8 +1694,8 @@ public final class VectorKernels implements Kernels {
     }
   }
 
-  private static void sparseCrossEntropyGradNarrow(float[] logits, int[] labels,
-      float[] rowScale, float[] out, int cols, int r0, int r1) {
+  private static void sparseCrossEntropyGradNarrow(float[] logits, float[] rowScale,
+      float[] out, float[] unused, int[] labels, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = narrowBlockEnd(b0, r1, cols);

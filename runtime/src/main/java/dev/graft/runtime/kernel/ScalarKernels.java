@@ -299,7 +299,7 @@ public final class ScalarKernels implements Kernels {
         cols, 0);
   }
 
-  /** Public for the Vector API library, which sends it ranges of too few narrow rows. */
+  /** Public for the Vector API library, which sends it calls of too few narrow rows. */
   public static void softmaxRange(float[] x, float[] y, float[] unused, float[] unused2,
       int[] none, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
@@ -324,7 +324,7 @@ public final class ScalarKernels implements Kernels {
         null, cols, 0);
   }
 
-  /** Public for the Vector API library, which sends it ranges of too few narrow rows. */
+  /** Public for the Vector API library, which sends it calls of too few narrow rows. */
   public static void logSoftmaxRange(float[] x, float[] y, float[] unused, float[] unused2,
       int[] none, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
@@ -343,7 +343,7 @@ public final class ScalarKernels implements Kernels {
         loss, null, null, cols, 0);
   }
 
-  /** Public for the Vector API library, which sends it ranges of too few narrow rows. */
+  /** Public for the Vector API library, which sends it calls of too few narrow rows. */
   public static void crossEntropyRange(float[] logits, float[] labels, float[] loss,
       float[] unused, int[] none, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
@@ -365,7 +365,7 @@ public final class ScalarKernels implements Kernels {
         loss, null, labels, cols, 0);
   }
 
-  /** Public for the Vector API library, which sends it ranges of too few narrow rows. */
+  /** Public for the Vector API library, which sends it calls of too few narrow rows. */
   public static void sparseCrossEntropyRange(float[] logits, float[] unused, float[] loss,
       float[] unused2, int[] labels, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
@@ -381,7 +381,7 @@ public final class ScalarKernels implements Kernels {
         rowScale, out, null, cols, 0);
   }
 
-  /** Public for the Vector API library, which sends it ranges of too few narrow rows. */
+  /** Public for the Vector API library, which sends it calls of too few narrow rows. */
   public static void crossEntropyGradRange(float[] logits, float[] labels, float[] rowScale,
       float[] out, int[] none, int cols, int zero, int r0, int r1) {
     softmaxRange(logits, out, null, null, null, cols, 0, r0, r1);
@@ -407,7 +407,7 @@ public final class ScalarKernels implements Kernels {
         rowScale, out, null, labels, cols, 0);
   }
 
-  /** Public for the Vector API library, which sends it ranges of too few narrow rows. */
+  /** Public for the Vector API library, which sends it calls of too few narrow rows. */
   public static void sparseCrossEntropyGradRange(float[] logits, float[] rowScale, float[] out,
       float[] unused, int[] labels, int cols, int zero, int r0, int r1) {
     softmaxRange(logits, out, null, null, null, cols, 0, r0, r1);
