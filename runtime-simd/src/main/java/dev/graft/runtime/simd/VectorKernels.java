@@ -1458,9 +1458,16 @@ public final class VectorKernels implements Kernels {
   private static final int ROW_SUM = 3 * NARROW_BLOCK;
   private static final int ROW_AUX = 4 * NARROW_BLOCK;
 
-  /** The end of the block of narrow rows that starts at row b0, within [b0, r1]. */
-  private static int narrowBlockEnd(int b0, int r1, int cols) {
-    return Math.min(r1, b0 + NARROW_BLOCK / Math.max(cols, 1));
+  /**
+   * Stages the block of narrow rows of x that starts at row b0 (at most NARROW_BLOCK / cols rows,
+   * up to r1) at t[0, cols·rows) and runs {@link #shiftedExpSums} on it; returns the block's end.
+   */
+  private static int stageShiftedExps(float[] x, int cols, int b0, int r1, float[] t,
+      boolean keepExps) {
+    int b1 = Math.min(r1, b0 + NARROW_BLOCK / Math.max(cols, 1));
+    stage(x, cols, b0, b1 - b0, t, 0);
+    shiftedExpSums(t, cols, b1 - b0, keepExps);
+    return b1;
   }
 
   /**
@@ -1579,10 +1586,8 @@ public final class VectorKernels implements Kernels {
       int[] none, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
-      b1 = narrowBlockEnd(b0, r1, cols);
+      b1 = stageShiftedExps(x, cols, b0, r1, t, true);
       int rows = b1 - b0;
-      stage(x, cols, b0, rows, t, 0);
-      shiftedExpSums(t, cols, rows, true);
       for (int j = 0; j < cols; j++) {
         divInto(t, j * rows, t, ROW_SUM, rows);
       }
@@ -1594,10 +1599,8 @@ public final class VectorKernels implements Kernels {
       int[] none, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
-      b1 = narrowBlockEnd(b0, r1, cols);
+      b1 = stageShiftedExps(x, cols, b0, r1, t, false);
       int rows = b1 - b0;
-      stage(x, cols, b0, rows, t, 0);
-      shiftedExpSums(t, cols, rows, false);
       for (int j = 0; j < cols; j++) { // (x − max) − log Σ exp(x − max)
         subInto(t, j * rows, t, ROW_SUM, rows);
       }
@@ -1609,10 +1612,8 @@ public final class VectorKernels implements Kernels {
       float[] unused, int[] none, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
-      b1 = narrowBlockEnd(b0, r1, cols);
+      b1 = stageShiftedExps(logits, cols, b0, r1, t, false);
       int rows = b1 - b0;
-      stage(logits, cols, b0, rows, t, 0);
-      shiftedExpSums(t, cols, rows, false);
       stage(labels, cols, b0, rows, t, STAGED_LABELS);
       java.util.Arrays.fill(loss, b0, b1, 0f);
       for (int j = 0; j < cols; j++) {
@@ -1642,10 +1643,8 @@ public final class VectorKernels implements Kernels {
       float[] unused2, int[] labels, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
-      b1 = narrowBlockEnd(b0, r1, cols);
+      b1 = stageShiftedExps(logits, cols, b0, r1, t, false);
       int rows = b1 - b0;
-      stage(logits, cols, b0, rows, t, 0);
-      shiftedExpSums(t, cols, rows, false);
       for (int r = 0; r < rows; r++) {
         loss[b0 + r] = t[ROW_SUM + r] - t[labels[b0 + r] * rows + r];
       }
@@ -1656,10 +1655,8 @@ public final class VectorKernels implements Kernels {
       float[] out, int[] none, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
-      b1 = narrowBlockEnd(b0, r1, cols);
+      b1 = stageShiftedExps(logits, cols, b0, r1, t, true);
       int rows = b1 - b0;
-      stage(logits, cols, b0, rows, t, 0);
-      shiftedExpSums(t, cols, rows, true);
       stage(labels, cols, b0, rows, t, STAGED_LABELS);
       // softmax · Σ labels · scale − labels · scale, as in crossEntropyGradRange: the factor of
       // the exps, Σ labels · scale / Σ exps, goes to ROW_AUX
@@ -1698,10 +1695,8 @@ public final class VectorKernels implements Kernels {
       float[] out, float[] unused, int[] labels, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
-      b1 = narrowBlockEnd(b0, r1, cols);
+      b1 = stageShiftedExps(logits, cols, b0, r1, t, true);
       int rows = b1 - b0;
-      stage(logits, cols, b0, rows, t, 0);
-      shiftedExpSums(t, cols, rows, true);
       System.arraycopy(rowScale, b0, t, ROW_AUX, rows); // the exps' factor: scale / Σ exps
       divInto(t, ROW_AUX, t, ROW_SUM, rows);
       for (int j = 0; j < cols; j++) {
