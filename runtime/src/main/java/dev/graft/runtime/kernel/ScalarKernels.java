@@ -618,7 +618,8 @@ public final class ScalarKernels implements Kernels {
   /**
    * Columns below which {@link #reduceSumRange} sums each column on its own, down the rows, in
    * registers. The row-by-row loop below it adds each row into the output, which stores and
-   * reloads every column's sum at every row: 6.6 ns a row for a 3-class bias gradient.
+   * reloads every column's sum at every row. A 150 × 3 sum (a 3-class bias gradient) took 850
+   * against 770 ns that way on JDK 17, and 1,040 against 410 ns on JDK 25 (single-call probe).
    */
   private static final int FEW_COLUMNS = 8;
 
