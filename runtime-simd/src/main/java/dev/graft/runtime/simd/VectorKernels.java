@@ -1544,10 +1544,7 @@ public final class VectorKernels implements Kernels {
     }
     if (keepExps) {
       expInPlace(t, 0, cols * rows);
-      System.arraycopy(t, 0, t, ROW_SUM, rows);
-      for (int j = 1; j < cols; j++) {
-        addInto(t, ROW_SUM, t, j * rows, rows);
-      }
+      columnSums(t, 0, cols, rows, ROW_SUM);
       return;
     }
     // The shifted elements are still needed, so each column's exps go through ROW_AUX.
@@ -1558,6 +1555,17 @@ public final class VectorKernels implements Kernels {
       addInto(t, ROW_SUM, t, ROW_AUX, rows);
     }
     logInPlace(t, ROW_SUM, rows);
+  }
+
+  /**
+   * {@code t[dst + r] = Σ_j t[from + j·rows + r]}: each row's sum over the staged block at
+   * {@code from}.
+   */
+  private static void columnSums(float[] t, int from, int cols, int rows, int dst) {
+    System.arraycopy(t, from, t, dst, rows);
+    for (int j = 1; j < cols; j++) {
+      addInto(t, dst, t, from + j * rows, rows);
+    }
   }
 
   /** {@code t[o + i] = exp(t[o + i])} for i in [0, n). */
@@ -1660,10 +1668,7 @@ public final class VectorKernels implements Kernels {
       stage(labels, cols, b0, rows, t, STAGED_LABELS);
       // softmax · Σ labels · scale − labels · scale, as in crossEntropyGradRange: the factor of
       // the exps, Σ labels · scale / Σ exps, goes to ROW_AUX
-      System.arraycopy(t, STAGED_LABELS, t, ROW_AUX, rows);
-      for (int j = 1; j < cols; j++) {
-        addInto(t, ROW_AUX, t, STAGED_LABELS + j * rows, rows);
-      }
+      columnSums(t, STAGED_LABELS, cols, rows, ROW_AUX);
       mulInto(t, ROW_AUX, rowScale, b0, rows);
       divInto(t, ROW_AUX, t, ROW_SUM, rows);
       for (int j = 0; j < cols; j++) {
@@ -1710,7 +1715,8 @@ public final class VectorKernels implements Kernels {
   }
 
   // Elementwise y op= x over [0, len), one method per operator: the operator of lanewise(op, v)
-  // must be a constant where C2 compiles it, or the call is not intrinsified (see addInto).
+  // must be a constant where C2 compiles it, or the call is not intrinsified (addInto, the same
+  // loop for +, is with the reductions).
 
   private static void maxInto(float[] y, int yo, float[] x, int xo, int len) {
     int i = 0;
