@@ -1441,15 +1441,19 @@ public final class VectorKernels implements Kernels {
   // time in loops of a few iterations (33 ns a 3-wide row for the loss), so these kernels take
   // a block of rows at a time and stage it column-major in per-thread scratch: each column of
   // the block is then a contiguous run of rows, and every step (the max, the exps, the sums, the
-  // log) is one long loop across rows, the exps and logs as vectors. A block of fewer than a
-  // vector's worth of elements creates no vector (see the class comment).
+  // log) is one long loop across rows, the exps and logs as vectors. Each staged column is
+  // padded with zeros to a whole number of vectors (its stride), so these loops have no scalar
+  // tail: a tail of scalar exps and logs cost a fifth of the loss at 150 rows of 3.
 
-  /** Floats of one staged block of narrow rows: the block has NARROW_BLOCK / cols rows. */
-  private static final int NARROW_BLOCK = 512;
+  /**
+   * Floats of one region of the scratch; a block has at most NARROW_BLOCK / cols rows, rounded
+   * down to whole vectors (at least L² so that a block of L-1 columns has a vector of rows).
+   */
+  private static final int NARROW_BLOCK = Math.max(512, L * L);
   /**
    * Per thread, in regions of NARROW_BLOCK floats: the staged block (column j of the block at
-   * j·rows), the staged labels, and per-row values {@link #ROW_MAX}, {@link #ROW_SUM} and
-   * {@link #ROW_AUX}. Static because the range bodies are.
+   * j·stride), the staged labels, and per-row values {@link #ROW_MAX}, {@link #ROW_SUM} and
+   * {@link #ROW_AUX}, each over the block's stride. Static because the range bodies are.
    */
   private static final ThreadLocal<float[]> NARROW_SCRATCH =
       ThreadLocal.withInitial(() -> new float[5 * NARROW_BLOCK]);
@@ -1459,15 +1463,26 @@ public final class VectorKernels implements Kernels {
   private static final int ROW_AUX = 4 * NARROW_BLOCK;
 
   /**
-   * Stages the block of narrow rows of x that starts at row b0 (at most NARROW_BLOCK / cols rows,
-   * up to r1) at t[0, cols·rows) and runs {@link #shiftedExpSums} on it; returns the block's end.
+   * Stages the block of narrow rows of x that starts at row b0 (up to r1) at t[0, cols·stride)
+   * and runs {@link #shiftedExpSums} on it; returns the block's end.
    */
   private static int stageShiftedExps(float[] x, int cols, int b0, int r1, float[] t,
       boolean keepExps) {
-    int b1 = Math.min(r1, b0 + NARROW_BLOCK / Math.max(cols, 1));
+    int b1 = Math.min(r1, b0 + (NARROW_BLOCK / Math.max(cols, 1)) / L * L);
     stage(x, cols, b0, b1 - b0, t, 0);
-    shiftedExpSums(t, cols, b1 - b0, keepExps);
+    shiftedExpSums(t, cols, stride(b1 - b0), keepExps);
     return b1;
+  }
+
+  /** The stride of a staged column of {@code rows} rows: rows rounded up to whole vectors. */
+  private static int stride(int rows) {
+    return (rows + L - 1) / L * L;
+  }
+
+  /** {@code t[to, to + stride(rows))} = x[from, from + rows) followed by zeros. */
+  private static void stageRowValues(float[] x, int from, int rows, float[] t, int to) {
+    System.arraycopy(x, from, t, to, rows);
+    java.util.Arrays.fill(t, to + rows, to + stride(rows), 0f);
   }
 
   /**
@@ -1493,14 +1508,16 @@ public final class VectorKernels implements Kernels {
   }
 
   /**
-   * {@code t[to + j·rows + r] = x[(r0 + r)·cols + j]}: the block's rows, column-major. Gathers
-   * take L rows of a column at once; a scalar loop with a stride that C2 does not know ran at
-   * 3–5× the time (1.1–1.7 ns a float, JDK 17 and 25).
+   * {@code t[to + j·stride + r] = x[(r0 + r)·cols + j]}: the block's rows, column-major, each
+   * column padded with zeros to the stride. Gathers take L rows of a column at once; a scalar
+   * loop with a stride that C2 does not know ran at 3–5× the time (1.1–1.7 ns a float, JDK 17
+   * and 25).
    */
   private static void stage(float[] x, int cols, int r0, int rows, float[] t, int to) {
     int[] lanes = laneOffsets(cols);
+    int stride = stride(rows);
     for (int j = 0; j < cols; j++) {
-      int d = to + j * rows;
+      int d = to + j * stride;
       int src = r0 * cols + j;
       int r = 0;
       for (int bound = S.loopBound(rows); r < bound; r += L) {
@@ -1509,14 +1526,16 @@ public final class VectorKernels implements Kernels {
       for (; r < rows; r++) {
         t[d + r] = x[src + r * cols];
       }
+      java.util.Arrays.fill(t, d + rows, d + stride, 0f);
     }
   }
 
-  /** The inverse of {@link #stage}: the staged block back into rows of y, by scatters. */
+  /** The inverse of {@link #stage}: the staged block's rows back into rows of y, by scatters. */
   private static void unstage(float[] t, int cols, int r0, int rows, float[] y) {
     int[] lanes = laneOffsets(cols);
+    int stride = stride(rows);
     for (int j = 0; j < cols; j++) {
-      int s = j * rows;
+      int s = j * stride;
       int dst = r0 * cols + j;
       int r = 0;
       for (int bound = S.loopBound(rows); r < bound; r += L) {
@@ -1529,10 +1548,11 @@ public final class VectorKernels implements Kernels {
   }
 
   /**
-   * On the staged block at t[0, cols·rows): subtracts each row's max (left in ROW_MAX) from its
-   * elements, then leaves {@code log Σ exp} of the shifted row in ROW_SUM; when keepExps, the
-   * block holds the exps afterwards, and ROW_SUM their sum, not its log. A row of −∞ gets NaN
-   * elements, as the row-at-a-time kernels give it.
+   * On the staged block at t[0, cols·rows), rows a whole number of vectors (the stride):
+   * subtracts each row's max (left in ROW_MAX) from its elements, then leaves {@code log Σ exp}
+   * of the shifted row in ROW_SUM; when keepExps, the block holds the exps afterwards, and
+   * ROW_SUM their sum, not its log. A row of −∞ gets NaN elements, as the row-at-a-time kernels
+   * give it; the padding rows, zeros, stay finite.
    */
   private static void shiftedExpSums(float[] t, int cols, int rows, boolean keepExps) {
     System.arraycopy(t, 0, t, ROW_MAX, rows);
@@ -1595,11 +1615,11 @@ public final class VectorKernels implements Kernels {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = stageShiftedExps(x, cols, b0, r1, t, true);
-      int rows = b1 - b0;
+      int stride = stride(b1 - b0);
       for (int j = 0; j < cols; j++) {
-        divInto(t, j * rows, t, ROW_SUM, rows);
+        divInto(t, j * stride, t, ROW_SUM, stride);
       }
-      unstage(t, cols, b0, rows, y);
+      unstage(t, cols, b0, b1 - b0, y);
     }
   }
 
@@ -1608,11 +1628,11 @@ public final class VectorKernels implements Kernels {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = stageShiftedExps(x, cols, b0, r1, t, false);
-      int rows = b1 - b0;
+      int stride = stride(b1 - b0);
       for (int j = 0; j < cols; j++) { // (x − max) − log Σ exp(x − max)
-        subInto(t, j * rows, t, ROW_SUM, rows);
+        subInto(t, j * stride, t, ROW_SUM, stride);
       }
-      unstage(t, cols, b0, rows, y);
+      unstage(t, cols, b0, b1 - b0, y);
     }
   }
 
@@ -1621,29 +1641,26 @@ public final class VectorKernels implements Kernels {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = stageShiftedExps(logits, cols, b0, r1, t, false);
-      int rows = b1 - b0;
-      stage(labels, cols, b0, rows, t, STAGED_LABELS);
-      java.util.Arrays.fill(loss, b0, b1, 0f);
+      int stride = stride(b1 - b0);
+      stage(labels, cols, b0, b1 - b0, t, STAGED_LABELS);
+      java.util.Arrays.fill(t, ROW_AUX, ROW_AUX + stride, 0f);
       for (int j = 0; j < cols; j++) {
-        crossEntropyTerms(t, j * rows, rows, loss, b0);
+        crossEntropyTerms(t, j * stride, stride);
       }
+      System.arraycopy(t, ROW_AUX, loss, b0, b1 - b0);
     }
   }
 
   /**
-   * {@code loss[lo + r] += label · (lse − logit)} over the staged column at t[c, c + rows), with
-   * lse − logit = log Σ exp(x − max) − (logit − max): the shifted column against ROW_SUM.
+   * {@code t[ROW_AUX + r] += label · (lse − logit)} over the staged column at t[c, c + stride),
+   * with lse − logit = log Σ exp(x − max) − (logit − max): the shifted column against ROW_SUM.
    */
-  private static void crossEntropyTerms(float[] t, int c, int rows, float[] loss, int lo) {
+  private static void crossEntropyTerms(float[] t, int c, int stride) {
     int yc = STAGED_LABELS + c;
-    int r = 0;
-    for (int bound = S.loopBound(rows); r < bound; r += L) {
+    for (int r = 0; r < stride; r += L) {
       FloatVector.fromArray(S, t, ROW_SUM + r).sub(FloatVector.fromArray(S, t, c + r))
-          .fma(FloatVector.fromArray(S, t, yc + r), FloatVector.fromArray(S, loss, lo + r))
-          .intoArray(loss, lo + r);
-    }
-    for (; r < rows; r++) {
-      loss[lo + r] += t[yc + r] * (t[ROW_SUM + r] - t[c + r]);
+          .fma(FloatVector.fromArray(S, t, yc + r), FloatVector.fromArray(S, t, ROW_AUX + r))
+          .intoArray(t, ROW_AUX + r);
     }
   }
 
@@ -1652,9 +1669,9 @@ public final class VectorKernels implements Kernels {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = stageShiftedExps(logits, cols, b0, r1, t, false);
-      int rows = b1 - b0;
-      for (int r = 0; r < rows; r++) {
-        loss[b0 + r] = t[ROW_SUM + r] - t[labels[b0 + r] * rows + r];
+      int stride = stride(b1 - b0);
+      for (int r = 0; r < b1 - b0; r++) {
+        loss[b0 + r] = t[ROW_SUM + r] - t[labels[b0 + r] * stride + r];
       }
     }
   }
@@ -1665,34 +1682,31 @@ public final class VectorKernels implements Kernels {
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = stageShiftedExps(logits, cols, b0, r1, t, true);
       int rows = b1 - b0;
+      int stride = stride(rows);
       stage(labels, cols, b0, rows, t, STAGED_LABELS);
+      stageRowValues(rowScale, b0, rows, t, ROW_MAX); // the max is no longer needed
       // softmax · Σ labels · scale − labels · scale, as in crossEntropyGradRange: the factor of
       // the exps, Σ labels · scale / Σ exps, goes to ROW_AUX
-      columnSums(t, STAGED_LABELS, cols, rows, ROW_AUX);
-      mulInto(t, ROW_AUX, rowScale, b0, rows);
-      divInto(t, ROW_AUX, t, ROW_SUM, rows);
+      columnSums(t, STAGED_LABELS, cols, stride, ROW_AUX);
+      mulInto(t, ROW_AUX, t, ROW_MAX, stride);
+      divInto(t, ROW_AUX, t, ROW_SUM, stride);
       for (int j = 0; j < cols; j++) {
-        crossEntropyGradTerms(t, j * rows, rows, rowScale, b0);
+        crossEntropyGradTerms(t, j * stride, stride);
       }
       unstage(t, cols, b0, rows, out);
     }
   }
 
   /**
-   * {@code exp · factor − label · scale} over the staged column at t[c, c + rows): the exps'
-   * factor in ROW_AUX, each row's scale at {@code rowScale[so + r]}.
+   * {@code exp · factor − label · scale} over the staged column at t[c, c + stride): the exps'
+   * factor in ROW_AUX, each row's scale in ROW_MAX.
    */
-  private static void crossEntropyGradTerms(float[] t, int c, int rows, float[] rowScale,
-      int so) {
+  private static void crossEntropyGradTerms(float[] t, int c, int stride) {
     int yc = STAGED_LABELS + c;
-    int r = 0;
-    for (int bound = S.loopBound(rows); r < bound; r += L) {
+    for (int r = 0; r < stride; r += L) {
       FloatVector.fromArray(S, t, c + r).mul(FloatVector.fromArray(S, t, ROW_AUX + r))
-          .sub(FloatVector.fromArray(S, t, yc + r).mul(FloatVector.fromArray(S, rowScale, so + r)))
+          .sub(FloatVector.fromArray(S, t, yc + r).mul(FloatVector.fromArray(S, t, ROW_MAX + r)))
           .intoArray(t, c + r);
-    }
-    for (; r < rows; r++) {
-      t[c + r] = t[c + r] * t[ROW_AUX + r] - t[yc + r] * rowScale[so + r];
     }
   }
 
@@ -1702,10 +1716,11 @@ public final class VectorKernels implements Kernels {
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = stageShiftedExps(logits, cols, b0, r1, t, true);
       int rows = b1 - b0;
-      System.arraycopy(rowScale, b0, t, ROW_AUX, rows); // the exps' factor: scale / Σ exps
-      divInto(t, ROW_AUX, t, ROW_SUM, rows);
+      int stride = stride(rows);
+      stageRowValues(rowScale, b0, rows, t, ROW_AUX); // the exps' factor: scale / Σ exps
+      divInto(t, ROW_AUX, t, ROW_SUM, stride);
       for (int j = 0; j < cols; j++) {
-        mulInto(t, j * rows, t, ROW_AUX, rows);
+        mulInto(t, j * stride, t, ROW_AUX, stride);
       }
       unstage(t, cols, b0, rows, out);
       for (int r = b0; r < b1; r++) {
