@@ -39,10 +39,12 @@ final class KernelEmitter {
   static final ClassName VECTOR_OPERATORS = ClassName.get("jdk.incubator.vector", "VectorOperators");
   static final ClassName FLOAT_MATH = ClassName.get(CodeGenerator.RUNTIME + ".kernel", "FloatMath");
   static final ClassName VECTOR_SPECIES = ClassName.get("jdk.incubator.vector", "VectorSpecies");
+  static final ClassName NARROW_ROWS = ClassName.get(CodeGenerator.RUNTIME + ".kernel", "NarrowRows");
 
   /**
-   * A fixed innermost extent below this stays scalar in the vector variant: the vector loop would
-   * not run once with 128-bit vectors (4 floats), the narrowest the JDK offers on x86 and ARM.
+   * A fixed innermost extent below this stays scalar in the vector variant when the loop has one
+   * level or more than two: the vector loop would not run once with 128-bit vectors (4 floats),
+   * the narrowest the JDK offers on x86 and ARM. Two levels take {@link #narrowRows} instead.
    */
   static final int MIN_VECTOR_EXTENT = 4;
 
@@ -52,6 +54,14 @@ final class KernelEmitter {
    * (with the libraries' threshold of 2¹⁶ elements) whether to split them across the pool.
    */
   static final long ROW_LOOP_MIN_ELEMENTS = 1L << 16;
+
+  /**
+   * A two-level loop of at most this many members gets the {@link #narrowRows} branch, which
+   * writes the members twice more; a longer fused chain would approach HotSpot's 8000-byte limit
+   * on a compiled method (BytecodeBudgetTest), and does enough work per element that the loop
+   * over a row costs little beside it.
+   */
+  static final int NARROW_MAX_MEMBERS = 32;
 
   private final List<String> symbolOrder;
   private final Function<Node, String> constantField;
@@ -390,7 +400,12 @@ final class KernelEmitter {
     LoopNest nest = loopNest(k, arrays);
     if (nest.levels() == 0 || (k.kind() == Kernel.Kind.ELEMENTWISE && indexIndependent(k, nest))) return false;
     Dim inner = nest.extents().get(nest.levels() - 1);
-    return !inner.isFixed() || inner.value() >= MIN_VECTOR_EXTENT;
+    return !inner.isFixed() || inner.value() >= MIN_VECTOR_EXTENT || narrowBranch(k, nest);
+  }
+
+  /** Whether the vector loop of {@code k} gets the {@link #narrowRows} branch. */
+  private static boolean narrowBranch(Kernel k, LoopNest nest) {
+    return nest.levels() == 2 && k.members().size() <= NARROW_MAX_MEMBERS;
   }
 
   /**
@@ -400,7 +415,8 @@ final class KernelEmitter {
    * {@code FloatVector} loads; operands loaded in outer loops, counts and literals stay
    * {@code float} and enter vector operations through the scalar overloads ({@code v.add(x)}) or
    * {@code FloatVector.broadcast}; members computed only from those stay scalar. Vectors live
-   * only in locals of one iteration.
+   * only in locals of one iteration. Two levels whose rows are narrower than a vector run as
+   * {@link #narrowRows} (see {@link #narrowBranch}).
    */
   private void vectorElementwise(CodeBlock.Builder body, Kernel k, Map<Node, String> arrays, Node inPlace,
       String rowWidth) {
@@ -408,6 +424,12 @@ final class KernelEmitter {
     int levels = nest.levels();
     int last = levels - 1;
     prologue(body, nest, rowWidth);
+    boolean narrow = narrowBranch(k, nest);
+    if (narrow) {
+      body.beginControlFlow("if (n1 < SPECIES.length())");
+      narrowRows(body, k, nest, inPlace);
+      body.nextControlFlow("else");
+    }
     String start = rowWidth == null ? "0" : rowBound(nest, "row0", rowWidth);
     for (int l = 0; l < last; l++) {
       body.beginControlFlow("for (int i$L = $L; i$L < n$L; i$L++)", l, l == 0 ? start : "0", l, l, l);
@@ -428,6 +450,62 @@ final class KernelEmitter {
       body.addStatement("$T x$L = $T.fromArray(SPECIES, $L, $L)", FLOAT_VECTOR, l.node().id(), FLOAT_VECTOR, l.array(),
           l.full() ? lane : l.index());
     }
+    vectorMembers(body, k, inPlace, lane, vectors);
+    body.endControlFlow();
+    body.beginControlFlow("for (; i$L < n$L; i$L++)", last, last, last);
+    loadScalars(body, nest, levels, lane);
+    scalarMembers(body, k, inPlace, lane);
+    body.endControlFlow();
+    if (levels > 1) body.addStatement("o += n$L", last);
+    for (int l = 0; l < last; l++) body.endControlFlow();
+    if (narrow) body.endControlFlow();
+  }
+
+  /**
+   * Two loop levels whose rows (n1 elements) are narrower than a vector, from {@code o} to the
+   * end of row n0 as one flat loop: a row-at-a-time loop would run only its scalar tail, a few
+   * iterations a row (a classifier's bias add over 3 classes ran at 2 ns an element). Operands
+   * that vary along both levels are plain loads at the flat index; one that varies along the
+   * rows only (a per-row value) or along the columns only (a bias) is gathered with {@code
+   * NarrowRows}' index maps. The last partial vector is the scalar loop body.
+   */
+  private void narrowRows(CodeBlock.Builder body, Kernel k, LoopNest nest, Node inPlace) {
+    body.add("// rows narrower than a vector: one loop across them, repeated operands gathered\n");
+    boolean perColumn = nest.loads().stream().anyMatch(l -> l.depth() == 2 && !l.full());
+    boolean perRow = nest.loads().stream().anyMatch(l -> l.depth() == 1);
+    if (perColumn) body.addStatement("int[] columns = $T.remainders(n1)", NARROW_ROWS);
+    if (perRow) body.addStatement("int[] rows = $T.quotients(n1)", NARROW_ROWS);
+    body.addStatement("int flat = o");
+    body.addStatement("int flatEnd = n0 * n1");
+    body.beginControlFlow("for (int flatLast = flatEnd - SPECIES.length(); flat <= flatLast; flat += SPECIES.length())");
+    if (perRow || perColumn) {
+      body.addStatement("int row = flat / n1");
+      body.addStatement("int column = flat - row * n1");
+    }
+    Set<Node> vectors = new HashSet<>();
+    for (Load l : nest.loads()) {
+      if (l.depth() == 0) continue;
+      String load = l.full() ? "$T.fromArray(SPECIES, $L, flat)"
+          : l.depth() == 2 ? "$T.fromArray(SPECIES, $L, 0, columns, column)" : "$T.fromArray(SPECIES, $L, row, rows, column)";
+      body.addStatement("$T x$L = " + load, FLOAT_VECTOR, l.node().id(), FLOAT_VECTOR, l.array());
+      vectors.add(l.node());
+    }
+    vectorMembers(body, k, inPlace, "flat", vectors);
+    body.endControlFlow();
+    body.beginControlFlow("for (; flat < flatEnd; flat++)");
+    body.addStatement("int i0 = flat / n1");
+    body.addStatement("int i1 = flat - i0 * n1");
+    loadScalars(body, nest, 1, "flat");
+    loadScalars(body, nest, 2, "flat");
+    scalarMembers(body, k, inPlace, "flat");
+    body.endControlFlow();
+  }
+
+  /**
+   * The members of one vector iteration at {@code lane} and the store of the root there; {@code
+   * vectors} holds the operands loaded as vectors, and gains the members computed as vectors.
+   */
+  private void vectorMembers(CodeBlock.Builder body, Kernel k, Node inPlace, String lane, Set<Node> vectors) {
     for (Node m : k.members()) {
       CodeBlock value;
       if (m == inPlace) {
@@ -442,13 +520,6 @@ final class KernelEmitter {
     Node root = k.root();
     if (vectors.contains(root)) body.addStatement("v$L.intoArray(out, $L)", root.id(), lane);
     else body.addStatement("$T.broadcast(SPECIES, v$L).intoArray(out, $L)", FLOAT_VECTOR, root.id(), lane);
-    body.endControlFlow();
-    body.beginControlFlow("for (; i$L < n$L; i$L++)", last, last, last);
-    loadScalars(body, nest, levels, lane);
-    scalarMembers(body, k, inPlace, lane);
-    body.endControlFlow();
-    if (levels > 1) body.addStatement("o += n$L", last);
-    for (int l = 0; l < last; l++) body.endControlFlow();
   }
 
   /**
