@@ -370,7 +370,9 @@ class VectorKernelsTest {
     SplittableRandom rnd = new SplittableRandom(5);
     for (int outer : new int[] {1, 3, 65}) {
       for (int axis : SIZES) {
-        for (int inner : new int[] {1, 3, 17, 33}) {
+        // 3, 8, 10 and 15 columns: a column pattern that repeats every 3, 1, 5 and 15 vectors
+        // of 16 lanes (fewColumnSumRange)
+        for (int inner : new int[] {1, 3, 8, 10, 15, 17, 33}) {
           float[] x = random(rnd, outer * axis * inner, 10);
           for (Kernels simd : new Kernels[] {SIMD1, SIMD2}) {
             float[] e = new float[outer * inner];
