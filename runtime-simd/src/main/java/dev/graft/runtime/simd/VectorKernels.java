@@ -102,6 +102,15 @@ public final class VectorKernels implements Kernels {
   /** m·n·k below which the unpacked direct path is used. */
   private static final long SMALL_GEMM = 1L << 15;
   /**
+   * Floats of A up to which a product whose B is narrower than a vector stays on the direct path
+   * at any size, on one thread ({@link #direct}): with a single vector of columns the packed
+   * path's micro-kernel uses each packed element of A once, so packing A cost more than the
+   * product (57% of JFR samples in the MNIST step, 100 × 784 · 784 × 10 and its 784 × 100 ·
+   * 100 × 10 weight gradient). About 1 MB, so that A, read in place (with a stride when
+   * transposed), stays in the L2 cache.
+   */
+  private static final long NARROW_DIRECT_A = 1L << 18;
+  /**
    * m·n·k at or above which row blocks go to the pool (n ≈ 101 for a square product), which
    * includes a recurrent layer's per-step product at the PTB small shape (20 × 200 · 200 × 800).
    * The pool's idle workers spin briefly before they park ({@link ThreadPool}), so products that
@@ -176,7 +185,7 @@ public final class VectorKernels implements Kernels {
       return;
     }
     long work = (long) m * n * k;
-    if (m < MR || work < SMALL_GEMM) {
+    if (m < MR || work < SMALL_GEMM || directNarrow(transposeB, m, n, k, work)) {
       direct(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate,
           epilogue);
       return;
@@ -200,6 +209,15 @@ public final class VectorKernels implements Kernels {
       packB(transposeB, n, k, b, bOffset, pb, nPad, 0, panels);
     }
     multiplyPacked(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate, epilogue);
+  }
+
+  /**
+   * Whether a product whose B is narrower than a vector runs on the direct path although it is
+   * not small: when it would not go to the pool, and A is at most {@link #NARROW_DIRECT_A}.
+   */
+  private boolean directNarrow(boolean transposeB, int m, int n, int k, long work) {
+    return !transposeB && n < L && (long) m * k <= NARROW_DIRECT_A
+        && (pool.threads() == 1 || work < PARALLEL_GEMM);
   }
 
   /**
@@ -235,7 +253,8 @@ public final class VectorKernels implements Kernels {
     if (empty(m, n, k, c, cOffset, accumulate, epilogue)) {
       return;
     }
-    if (m < MR || (long) m * n * k < SMALL_GEMM) {
+    long work = (long) m * n * k;
+    if (m < MR || work < SMALL_GEMM || directNarrow(b.transposed(), m, n, k, work)) {
       direct(transposeA, b.transposed(), m, n, k, a, aOffset, b.source(), b.sourceOffset(), c,
           cOffset, accumulate, epilogue);
       return;

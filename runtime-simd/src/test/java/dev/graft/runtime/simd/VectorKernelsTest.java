@@ -84,6 +84,10 @@ class VectorKernelsTest {
       cases.add(Arguments.of(layout, 4, 3, 150));
       cases.add(Arguments.of(layout, 7, 5, 2));
       cases.add(Arguments.of(layout, 100, 10, 784));
+      // B narrower than a vector past the small-product size: direct on one thread and packed
+      // on the pool of two (600 × 400 floats of A), and packed on both (A past NARROW_DIRECT_A).
+      cases.add(Arguments.of(layout, 600, 7, 400));
+      cases.add(Arguments.of(layout, 700, 10, 400));
       // Few rows and many columns (m·n·k above the parallel threshold): the parallel path
       // splits column panels instead of rows.
       cases.add(Arguments.of(layout, 8, 2000, 300));
