@@ -424,13 +424,13 @@ final class KernelEmitter {
     int levels = nest.levels();
     int last = levels - 1;
     prologue(body, nest, rowWidth);
+    String start = rowWidth == null ? "0" : rowBound(nest, "row0", rowWidth);
     boolean narrow = narrowBranch(k, nest);
     if (narrow) {
-      body.beginControlFlow("if (n1 < SPECIES.length())");
-      narrowRows(body, k, nest, inPlace);
+      body.beginControlFlow("if (n1 > 0 && n1 < SPECIES.length())");
+      narrowRows(body, k, nest, inPlace, start);
       body.nextControlFlow("else");
     }
-    String start = rowWidth == null ? "0" : rowBound(nest, "row0", rowWidth);
     for (int l = 0; l < last; l++) {
       body.beginControlFlow("for (int i$L = $L; i$L < n$L; i$L++)", l, l == 0 ? start : "0", l, l, l);
       loadScalars(body, nest, l + 1, null);
@@ -462,42 +462,52 @@ final class KernelEmitter {
   }
 
   /**
-   * Two loop levels whose rows (n1 elements) are narrower than a vector, from {@code o} to the
-   * end of row n0 as one flat loop: a row-at-a-time loop would run only its scalar tail, a few
-   * iterations a row (a classifier's bias add over 3 classes ran at 2 ns an element). Operands
-   * that vary along both levels are plain loads at the flat index; one that varies along the
-   * rows only (a per-row value) or along the columns only (a bias) is gathered with {@code
-   * NarrowRows}' index maps. The last partial vector is the scalar loop body.
+   * Two loop levels whose rows (n1 elements) are narrower than a vector, from {@code o} (the
+   * start of row {@code startRow}) to the end of row n0 as one flat loop: a row-at-a-time loop
+   * would run only its scalar tail, a few iterations a row (a classifier's bias add over 3
+   * classes ran at 2 ns an element). The flat index's row and column are kept in i0 and i1
+   * without a division. Operands that vary along both levels are plain loads at the flat
+   * index; one that varies along the rows only (a per-row value) or along the columns only (a
+   * bias) is gathered with {@code NarrowRows}' index maps. The last partial vector is the scalar
+   * loop body.
    */
-  private void narrowRows(CodeBlock.Builder body, Kernel k, LoopNest nest, Node inPlace) {
+  private void narrowRows(CodeBlock.Builder body, Kernel k, LoopNest nest, Node inPlace, String startRow) {
     body.add("// rows narrower than a vector: one loop across them, repeated operands gathered\n");
-    boolean perColumn = nest.loads().stream().anyMatch(l -> l.depth() == 2 && !l.full());
-    boolean perRow = nest.loads().stream().anyMatch(l -> l.depth() == 1);
-    if (perColumn) body.addStatement("int[] columns = $T.remainders(n1)", NARROW_ROWS);
-    if (perRow) body.addStatement("int[] rows = $T.quotients(n1)", NARROW_ROWS);
+    if (nest.loads().stream().anyMatch(l -> l.depth() == 2 && !l.full())) {
+      body.addStatement("int[] columns = $T.remainders(n1)", NARROW_ROWS);
+    }
+    if (nest.loads().stream().anyMatch(l -> l.depth() == 1)) body.addStatement("int[] rows = $T.quotients(n1)", NARROW_ROWS);
     body.addStatement("int flat = o");
     body.addStatement("int flatEnd = n0 * n1");
+    body.addStatement("int i0 = $L", startRow);
+    body.addStatement("int i1 = 0");
+    body.addStatement("int rowStep = SPECIES.length() / n1");
+    body.addStatement("int columnStep = SPECIES.length() - rowStep * n1");
     body.beginControlFlow("for (int flatLast = flatEnd - SPECIES.length(); flat <= flatLast; flat += SPECIES.length())");
-    if (perRow || perColumn) {
-      body.addStatement("int row = flat / n1");
-      body.addStatement("int column = flat - row * n1");
-    }
     Set<Node> vectors = new HashSet<>();
     for (Load l : nest.loads()) {
       if (l.depth() == 0) continue;
       String load = l.full() ? "$T.fromArray(SPECIES, $L, flat)"
-          : l.depth() == 2 ? "$T.fromArray(SPECIES, $L, 0, columns, column)" : "$T.fromArray(SPECIES, $L, row, rows, column)";
+          : l.depth() == 2 ? "$T.fromArray(SPECIES, $L, 0, columns, i1)" : "$T.fromArray(SPECIES, $L, i0, rows, i1)";
       body.addStatement("$T x$L = " + load, FLOAT_VECTOR, l.node().id(), FLOAT_VECTOR, l.array());
       vectors.add(l.node());
     }
     vectorMembers(body, k, inPlace, "flat", vectors);
+    body.addStatement("i0 += rowStep");
+    body.addStatement("i1 += columnStep");
+    body.beginControlFlow("if (i1 >= n1)");
+    body.addStatement("i1 -= n1");
+    body.addStatement("i0++");
+    body.endControlFlow();
     body.endControlFlow();
     body.beginControlFlow("for (; flat < flatEnd; flat++)");
-    body.addStatement("int i0 = flat / n1");
-    body.addStatement("int i1 = flat - i0 * n1");
     loadScalars(body, nest, 1, "flat");
     loadScalars(body, nest, 2, "flat");
     scalarMembers(body, k, inPlace, "flat");
+    body.beginControlFlow("if (++i1 == n1)");
+    body.addStatement("i1 = 0");
+    body.addStatement("i0++");
+    body.endControlFlow();
     body.endControlFlow();
   }
 

@@ -9,7 +9,7 @@ final class Names {
 
   // Names generated code uses for its own locals, parameters and types.
   private static final Pattern RESERVED = Pattern.compile(
-      "(in|i|n|s|u|v|x|c|w|iw|k|C)\\d+|(in|var|grad)_.*|out|m|n|k|o|p|q|r|b|idx|size|row\\d*|rows|column|columns|flat|flatEnd|flatLast|kernels|dims|inputs|variables|output"
+      "(in|i|n|s|u|v|x|c|w|iw|k|C)\\d+|(in|var|grad)_.*|out|m|n|k|o|p|q|r|b|idx|size|row\\d*|rows|columns|rowStep|columnStep|flat|flatEnd|flatLast|kernels|dims|inputs|variables|output"
           + "|gradients|floats|ints|Arrays|System|Math|FloatMath|NarrowRows|Float|Kernels|SPEC|Executor|Facade"
           + "|Vector|SPECIES|FloatVector|VectorOperators|VectorSpecies");
 
