@@ -1058,14 +1058,19 @@ public final class VectorKernels implements Kernels {
    * time. The k columns of op(A) for
    * those rows are loaded once (gathered, when A is not transposed) into {@code staged}; column j
    * of C is then k FMAs of them times B[p, j] broadcast, scattered into C. Rows past the last
-   * whole vector are summed element by element.
+   * whole vector go to a last block that overlaps the one before it, or, when the product adds
+   * into C, are summed element by element.
    */
   private static void columnsAcrossRows(boolean transA, int m, int n, int k, float[] a,
       int aOff, float[] b, int bOff, float[] c, int cOff, boolean add, float[] staged) {
     int[] rowLanes = laneOffsets(n);
     int[] depthLanes = laneOffsets(DEPTH_LANES, k);
+    // Without accumulation a last block of L rows that overlaps the one before it rewrites the
+    // shared rows with the same values, so only a sum into C leaves rows to the scalar tail.
+    int blocksEnd = add ? S.loopBound(m) : m;
     int i = 0;
-    for (int bound = S.loopBound(m); i < bound; i += L) {
+    for (int i0 = 0; i0 < blocksEnd; i0 += L) {
+      i = Math.min(i0, m - L);
       for (int p = 0; p < k; p++) {
         FloatVector column = transA
             ? FloatVector.fromArray(S, a, aOff + p * m + i)
@@ -1085,7 +1090,7 @@ public final class VectorKernels implements Kernels {
       }
     }
     int as = transA ? m : 1;
-    for (; i < m; i++) {
+    for (i = blocksEnd; i < m; i++) {
       int ai = transA ? aOff + i : aOff + i * k;
       int ci = cOff + i * n;
       for (int j = 0; j < n; j++) {
