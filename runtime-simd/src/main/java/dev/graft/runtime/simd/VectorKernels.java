@@ -105,9 +105,9 @@ public final class VectorKernels implements Kernels {
    * Floats of A up to which a product whose B is narrower than a vector stays on the direct path
    * at any size, on one thread ({@link #direct}): with a single vector of columns the packed
    * path's micro-kernel uses each packed element of A once, so packing A cost more than the
-   * product (57% of JFR samples in the MNIST step, 100 × 784 · 784 × 10 and its 784 × 100 ·
-   * 100 × 10 weight gradient). About 1 MB, so that A, read in place (with a stride when
-   * transposed), stays in the L2 cache.
+   * product ({@code packA} was the top frame of 56% of JFR samples in the MNIST step, 100 × 784
+   * · 784 × 10 and its 784 × 100 · 100 × 10 weight gradient). About 1 MB, so that A, read in
+   * place (with a stride when transposed), stays in the L2 cache.
    */
   private static final long NARROW_DIRECT_A = 1L << 18;
   /**
@@ -1898,10 +1898,10 @@ public final class VectorKernels implements Kernels {
   public void reduceSum(float[] x, float[] y, int outer, int axis, int inner) {
     if (inner > 1 && inner < L) {
       // Fewer columns than a vector (a few classes' bias gradient): whole vectors of the rows
-      // go to accumulators by column pattern (fewColumnSumRange), below SCALAR_REDUCTION too. Like the mean loss there,
-      // it runs once a step, so a model whose step is slow enough to keep this method in C1
-      // code for long allocates until C2 compiles it; the Iris and MNIST steps allocate nothing
-      // after JMH's warm-up (jmh-benchmarks/README.md, "Ninth session").
+      // go to accumulators by column pattern (fewColumnSumRange), below SCALAR_REDUCTION too.
+      // Like the mean loss there, it runs once a step, so a model whose step is slow enough to
+      // keep this method in C1 code for long allocates until C2 compiles it; the Iris and MNIST
+      // steps allocate nothing after JMH's warm-up (jmh-benchmarks/README.md, "Ninth session").
       ScalarKernels.forRanges(pool, outer, (long) outer * axis * inner,
           VectorKernels::fewColumnSumRange, x, y, null, null, null, axis, inner);
       return;
