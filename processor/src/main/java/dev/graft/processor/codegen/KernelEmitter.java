@@ -473,10 +473,10 @@ final class KernelEmitter {
    */
   private void narrowRows(CodeBlock.Builder body, Kernel k, LoopNest nest, Node inPlace, String startRow) {
     body.add("// rows narrower than a vector: one loop across them, repeated operands gathered\n");
-    if (nest.loads().stream().anyMatch(l -> l.depth() == 2 && !l.full())) {
-      body.addStatement("int[] columns = $T.remainders(n1)", NARROW_ROWS);
-    }
-    if (nest.loads().stream().anyMatch(l -> l.depth() == 1)) body.addStatement("int[] rows = $T.quotients(n1)", NARROW_ROWS);
+    boolean perColumn = nest.loads().stream().anyMatch(l -> l.depth() == 2 && !l.full());
+    boolean perRow = nest.loads().stream().anyMatch(l -> l.depth() == 1);
+    if (perColumn) body.addStatement("int[] columns = $T.remainders(n1)", NARROW_ROWS);
+    if (perRow) body.addStatement("int[] rows = $T.quotients(n1)", NARROW_ROWS);
     body.addStatement("int flat = o");
     body.addStatement("int flatEnd = n0 * n1");
     body.addStatement("int i0 = $L", startRow);
