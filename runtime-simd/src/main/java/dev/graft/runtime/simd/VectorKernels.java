@@ -142,6 +142,16 @@ public final class VectorKernels implements Kernels {
    * few microseconds.
    */
   private static final long SCALAR_REDUCTION = 1L << 12;
+  /**
+   * Columns of B (a multiple of every NR) that {@link #packRowsOfB} copies row by row before it
+   * moves on: 1024 floats of each of kc rows.
+   */
+  private static final int PACK_GROUP = 1024;
+  /**
+   * Steps of a packed A group that one vector holds (2 with sixteen lanes, 1 with eight); 0 when
+   * a vector is narrower than a step, and {@link #packA} then copies scalars only.
+   */
+  private static final int STEPS_PER_GATHER = L % AS == 0 ? L / AS : 0;
   /** Elements summed in float lanes before being added into the double total. */
   private static final int SQUARES_CHUNK = 1024;
 
@@ -153,6 +163,10 @@ public final class VectorKernels implements Kernels {
   private final ThreadLocal<float[]> rowBuffer = new ThreadLocal<>();
   /** Per calling thread: the parallelFor body of a parallel GEMM. */
   private final ThreadLocal<GemmTask> gemmTasks = ThreadLocal.withInitial(() -> new GemmTask(this));
+  /** Per thread: the lane offsets of {@link #packTransposedB}'s gathers (row stride k). */
+  private static final ThreadLocal<int[]> PACK_LANES = ThreadLocal.withInitial(() -> new int[L]);
+  /** Per thread: the lane offsets of {@link #packA}'s gathers ({@link #groupLanes}). */
+  private static final ThreadLocal<int[]> GROUP_LANES = ThreadLocal.withInitial(() -> new int[L]);
 
   public VectorKernels(ThreadPool pool) {
     this.pool = Objects.requireNonNull(pool, "pool");
@@ -460,23 +474,28 @@ public final class VectorKernels implements Kernels {
   }
 
   /**
-   * One k block of {@link #packB} for B stored [k, n], a row of B at a time: the row's span of
-   * the panels is read in order and each panel's NR floats go to that panel's slab. Going panel
-   * by panel instead (a kc × NR strip, one 64-byte piece from each of kc rows n floats apart)
-   * copied at 1.7–2.7 GB/s against 9–10 GB/s for this order on the 2-vCPU VM (k = 200 and 400,
-   * n = 10000: the language model's output layer and its gradient).
+   * One k block of {@link #packB} for B stored [k, n]. Full panels go a group of
+   * {@link #PACK_GROUP} columns at a time: each row's span of the group is read in order and
+   * each panel's NR floats go to that panel's slab, so the writes stay in a few dozen streams.
+   * Going panel by panel (a kc × NR strip, one 64-byte piece from each of kc rows n floats
+   * apart) copied at 1.7–2.7 GB/s against 9–10 GB/s for whole rows on a 2-vCPU EPYC; on the
+   * AVX-512 Xeon whole rows of n = 10000 (313 write streams) cost 1.3–1.7 ns a float and groups
+   * of 1024 columns 0.4–0.5 (the language model's output-layer gradient, k = 400, JDK 17 and 25).
    */
   private static void packRowsOfB(int n, float[] b, int bOff, float[] pb, int nPad, int q0,
       int q1, int p0, int kc) {
     int fullEnd = Math.min(q1, n / NR); // panels [q0, fullEnd) are NR columns wide
-    for (int p = 0; p < kc; p++) {
-      int src = bOff + (p0 + p) * n;
-      int dst = p0 * nPad + p * NR;
-      for (int q = q0; q < fullEnd; q++) {
-        int s = src + q * NR;
-        int d = dst + q * NR * kc;
-        FloatVector.fromArray(S, b, s).intoArray(pb, d);
-        FloatVector.fromArray(S, b, s + L).intoArray(pb, d + L);
+    for (int g0 = q0; g0 < fullEnd; g0 += PACK_GROUP / NR) {
+      int g1 = Math.min(fullEnd, g0 + PACK_GROUP / NR);
+      for (int p = 0; p < kc; p++) {
+        int src = bOff + (p0 + p) * n;
+        int dst = p0 * nPad + p * NR;
+        for (int q = g0; q < g1; q++) {
+          int s = src + q * NR;
+          int d = dst + q * NR * kc;
+          FloatVector.fromArray(S, b, s).intoArray(pb, d);
+          FloatVector.fromArray(S, b, s + L).intoArray(pb, d + L);
+        }
       }
     }
     for (int q = Math.max(q0, fullEnd); q < q1; q++) {
@@ -498,16 +517,29 @@ public final class VectorKernels implements Kernels {
   }
 
   /**
-   * One k block of {@link #packB} for B stored [n, k]: each column of op(B) is read
-   * contiguously and written with stride pw.
+   * One k block of {@link #packB} for B stored [n, k]. A full panel's row for step p gathers
+   * element p of L consecutive rows of B, a vector at a time; the scalar transpose (each column
+   * of op(B) read contiguously and written with stride pw) cost 1.5–2.4 ns a float against
+   * 0.5–0.7 for the gathers (B 200 × 10000, the output layer's weights in the language model's
+   * input gradient, JDK 17 and 25). A last panel narrower than its packed width stays scalar.
    */
   private static void packTransposedB(int n, int k, float[] b, int bOff, float[] pb, int nPad,
       int q0, int q1, int p0, int kc) {
+    int[] lanes = laneOffsets(PACK_LANES, k);
     for (int q = q0; q < q1; q++) {
       int j0 = q * NR;
       int w = Math.min(NR, n - j0);
       int pw = panelWidth(n, q);
       int dst = p0 * nPad + j0 * kc;
+      if (w == pw) {
+        for (int v = 0; v < pw; v += L) {
+          int src = bOff + (j0 + v) * k + p0;
+          for (int p = 0; p < kc; p++) {
+            FloatVector.fromArray(S, b, src + p, lanes, 0).intoArray(pb, dst + p * pw + v);
+          }
+        }
+        continue;
+      }
       for (int jj = 0; jj < w; jj++) {
         int src = bOff + (j0 + jj) * k + p0;
         for (int p = 0; p < kc; p++) {
@@ -577,10 +609,14 @@ public final class VectorKernels implements Kernels {
   /**
    * Packs rows [i0, i1), columns [p0, p0 + kc) of op(A) as groups of MR rows: group g is kc
    * steps of AS floats, the MR values of one column (rows past i1 zero-filled) and AS - MR
-   * unused slots.
+   * unused slots. A full group of A stored [m, k] gathers {@link #STEPS_PER_GATHER} steps at a
+   * time when a vector holds whole steps: 0.2–0.3 ns a float against 0.4–0.7 for the scalar
+   * copy, which writes with stride AS (A 400 × 10000, the output layer's gradient in the
+   * language model's input gradient, JDK 17 and 25).
    */
   private static void packA(boolean transA, int m, int k, float[] a, int aOff, int i0, int i1,
       int p0, int kc, float[] pa) {
+    int[] lanes = transA || STEPS_PER_GATHER == 0 ? null : groupLanes(k);
     for (int r0 = i0, base = 0; r0 < i1; r0 += MR, base += kc * AS) {
       int h = Math.min(MR, i1 - r0);
       if (transA) {
@@ -595,21 +631,44 @@ public final class VectorKernels implements Kernels {
             pa[dst + r] = 0f;
           }
         }
-      } else {
-        for (int r = 0; r < MR; r++) {
-          if (r >= h) {
-            for (int p = 0; p < kc; p++) {
-              pa[base + p * AS + r] = 0f;
-            }
-          } else {
-            int src = aOff + (r0 + r) * k + p0;
-            for (int p = 0; p < kc; p++) {
-              pa[base + p * AS + r] = a[src + p];
-            }
+        continue;
+      }
+      int gathered = 0;
+      if (h == MR && lanes != null) {
+        int src = aOff + r0 * k + p0;
+        for (; gathered + STEPS_PER_GATHER <= kc; gathered += STEPS_PER_GATHER) {
+          FloatVector.fromArray(S, a, src + gathered, lanes, 0).intoArray(pa, base + gathered * AS);
+        }
+      }
+      for (int r = 0; r < MR; r++) {
+        if (r >= h) {
+          for (int p = gathered; p < kc; p++) {
+            pa[base + p * AS + r] = 0f;
+          }
+        } else {
+          int src = aOff + (r0 + r) * k + p0;
+          for (int p = gathered; p < kc; p++) {
+            pa[base + p * AS + r] = a[src + p];
           }
         }
       }
     }
+  }
+
+  /**
+   * Per thread: the lane offsets of {@link #packA}'s gather from A stored with row stride k.
+   * Lane i reads row i mod AS (row 0 for the unused slots past MR, which the micro-kernels
+   * never read) at step i / AS.
+   */
+  private static int[] groupLanes(int k) {
+    int[] lanes = GROUP_LANES.get();
+    if (lanes[1] != k) {
+      for (int i = 0; i < L; i++) {
+        int r = i % AS;
+        lanes[i] = (r < MR ? r : 0) * k + i / AS;
+      }
+    }
+    return lanes;
   }
 
   /** C[h, w] = tile (or += when {@code add}). */
