@@ -5,6 +5,7 @@ import dev.graft.processor.ir.Graph;
 import dev.graft.processor.ir.Node;
 import dev.graft.processor.ir.Op;
 import dev.graft.processor.ir.ScanBody;
+import dev.graft.processor.ir.Shape;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -162,7 +163,26 @@ final class BackpropThroughTime {
     }
     newCarries.addAll(passThrough);
     List<Node> stepOutputs = new ArrayList<>(grads.subList(carries, carries + wantedSeqs.size()));
-    List<Node> summed = new ArrayList<>(grads.subList(carries + wantedSeqs.size(), grads.size()));
+    List<Node> summed = new ArrayList<>();
+    // A variable's gradient summed over the steps that is, at each step, X_tᵀ·Y_t (a recurrent
+    // weight's: h_{t-1}ᵀ times the cotangent of h_{t-1}·U) leaves the loop: the loop hands out
+    // Y_t (and X_t unless it is one of its sequences) for every step, and one product of the
+    // stacked steps replaces the time products of depth batch (see below).
+    Map<Integer, Node> products = new HashMap<>(); // by position in variables
+    List<Node> stackedFactors = new ArrayList<>();
+    for (int v = 0; v < variables.size(); v++) {
+      Node grad = grads.get(carries + wantedSeqs.size() + v);
+      if (isStepProduct(grad)) {
+        products.put(v, grad);
+        for (Node factor : grad.inputs()) {
+          if (!seqParams.contains(factor) && !stackedFactors.contains(factor)) stackedFactors.add(factor);
+        }
+      } else {
+        summed.add(grad);
+      }
+    }
+    int firstFactor = stepOutputs.size();
+    stepOutputs.addAll(stackedFactors);
     ScanBody backward = new ScanBody(b, seqParams, carryParams, newCarries, stepOutputs, summed);
 
     // ---- the backward loop in the outer graph, and what each of its outputs is the gradient of
@@ -177,11 +197,38 @@ final class BackpropThroughTime {
       toInputs.put(wantedSeqs.get(i), g.scan(backward, outerSeqs, outerInits, reverse, firstStep + i));
     }
     Map<Integer, Node> toVariables = new HashMap<>();
-    int firstSummed = firstStep + stepOutputs.size();
+    int nextSummed = firstStep + stepOutputs.size();
     for (int v = 0; v < variables.size(); v++) {
-      toVariables.put(variables.get(v).attrs().intAt(0), g.scan(backward, outerSeqs, outerInits, reverse, firstSummed + v));
+      Node gradient;
+      Node product = products.get(v);
+      if (product != null) {
+        // Σ_t X_tᵀ·Y_t over [batch, k] and [batch, n] steps is one product of the stacked
+        // [time·batch, k] and [time·batch, n], of depth time·batch.
+        List<Node> stackedInputs = new ArrayList<>();
+        for (Node factor : product.inputs()) {
+          int seq = seqParams.indexOf(factor);
+          stackedInputs.add(flattenSteps(g, seq >= 0 ? outerSeqs.get(seq)
+              : g.scan(backward, outerSeqs, outerInits, reverse, firstStep + firstFactor + stackedFactors.indexOf(factor))));
+        }
+        gradient = g.matmul(stackedInputs.get(0), stackedInputs.get(1), true, false);
+      } else {
+        gradient = g.scan(backward, outerSeqs, outerInits, reverse, nextSummed++);
+      }
+      toVariables.put(variables.get(v).attrs().intAt(0), gradient);
     }
     return new Contributions(toInputs, toVariables);
+  }
+
+  /** Whether a per-step gradient is {@code matmul(X_t, Y_t, transposeA)} of two-dimensional steps. */
+  private static boolean isStepProduct(Node grad) {
+    return grad.op() == Op.MATMUL && grad.attrs().intAt(0) == 1 && grad.attrs().intAt(1) == 0
+        && grad.input(0).shape().rank() == 2 && grad.input(1).shape().rank() == 2;
+  }
+
+  /** [time, batch, d] as [time·batch, d]. */
+  private static Node flattenSteps(Graph g, Node steps) {
+    Shape s = steps.shape();
+    return g.reshape(steps, Shape.of(s.dim(0).times(s.dim(1)), s.dim(2)));
   }
 
   /** Parameter names, unique within one body (the interpreter and generated code feed them by name). */

@@ -61,6 +61,15 @@ class ScanEndToEndTest {
         @Loss Tensor[] costAndLast(@Input(shape = "time, batch, 3") Tensor xs, @Input(shape = "batch, 4") Tensor h0) {
           return new Tensor[] {cost(xs, h0), last(xs, h0)};
         }
+
+        /** As cell, with tanh(h) in h's place in the product: a factor of wh's gradient the step computes. */
+        Tensor squashedCell(Tensor x, Tensor h) {
+          return tanh(matmul(x, wx).add(matmul(tanh(h), wh)).add(b));
+        }
+
+        @Loss Tensor squashedCost(@Input(shape = "time, batch, 3") Tensor xs, @Input(shape = "batch, 4") Tensor h0) {
+          return reduceSum(square(scan(this::squashedCell, xs, h0)[0]));
+        }
       }
       """;
 
@@ -154,12 +163,17 @@ class ScanEndToEndTest {
 
   /** {states [time, batch, 4], last [batch, 4]} of the RNN. */
   static double[][] rnn(Map<String, double[]> v, int time, int batch) {
+    return rnn(v, time, batch, false);
+  }
+
+  /** As {@link #rnn(Map, int, int)}, with tanh(h) in h's place in the product when {@code squashed}. */
+  static double[][] rnn(Map<String, double[]> v, int time, int batch, boolean squashed) {
     double[] h = v.get("h0").clone();
     double[] states = new double[time * batch * 4];
     for (int t = 0; t < time; t++) {
       double[] x = Arrays.copyOfRange(v.get("xs"), t * batch * 3, (t + 1) * batch * 3);
       double[] a = matmul(x, v.get("wx"), batch, 3, 4);
-      double[] c = matmul(h, v.get("wh"), batch, 4, 4);
+      double[] c = matmul(squashed ? Arrays.stream(h).map(Math::tanh).toArray() : h, v.get("wh"), batch, 4, 4);
       for (int i = 0; i < batch * 4; i++) h[i] = Math.tanh(a[i] + c[i] + v.get("b")[i % 4]);
       System.arraycopy(h, 0, states, t * batch * 4, batch * 4);
     }
@@ -297,6 +311,28 @@ class ScanEndToEndTest {
         double[][] o = rnn(m, time, batch);
         return Arrays.stream(o[0]).map(x -> x * x).sum() + Arrays.stream(o[1]).sum();
       });
+    }
+  }
+
+  /** wh's gradient from a factor the step computes (tanh of the state), stacked by the backward loop. */
+  @Test
+  void aWeightGradientFactorComputedInTheStepMatchesTheReference() {
+    int time = 4;
+    int batch = 3;
+    Random r = new Random(11);
+    Map<String, double[]> v = new LinkedHashMap<>();
+    v.put("wx", random(r, 12, 0.8));
+    v.put("wh", random(r, 16, 0.8));
+    v.put("b", random(r, 4, 0.5));
+    v.put("xs", random(r, time * batch * 3, 1));
+    v.put("h0", random(r, batch * 4, 1));
+    try (Session s = Session.open(compiled().instantiate("scan.Rnn"), Device.cpu(2), Dims.none())) {
+      s.assign("wx", array(v.get("wx"), 3, 4));
+      s.assign("wh", array(v.get("wh"), 4, 4));
+      s.assign("b", array(v.get("b"), 4));
+      Feeds feeds = Feeds.of("xs", array(v.get("xs"), time, batch, 3), "h0", array(v.get("h0"), batch, 4));
+      checkGradients(s, "squashedCost", feeds, v, List.of("wx", "wh", "b"),
+          m -> Arrays.stream(rnn(m, time, batch, true)[0]).map(x -> x * x).sum());
     }
   }
 

@@ -121,6 +121,31 @@ class BpttGradientTest {
         "the loss and the gradients share the forward loop");
   }
 
+  /**
+   * A weight the step multiplies (x_t·wx, h_{t-1}·wh) gets its gradient from one product of the
+   * stacked steps after the backward loop, of depth time·batch; a bias's gradient stays a sum
+   * the loop carries.
+   */
+  @Test
+  void aWeightsGradientIsOneProductOverAllStepsAfterTheLoop() {
+    Cells c = new Cells();
+    Node xs = c.input("xs", "time, 2, 3");
+    Node h0 = c.input("h0", "2, 4");
+    Node wx = c.variable("wx", "3, 4");
+    Node wh = c.variable("wh", "4, 4");
+    Node b = c.variable("b", "4");
+    Node cost = loss(c, c.scan(Cells.rnn(wx, wh, b), xs, List.of(h0), false), Uses.BOTH);
+    List<Node> grads = Autodiff.gradients(c.g, cost, List.of(wx, wh, b));
+    for (int i = 0; i < 2; i++) {
+      Node g = grads.get(i);
+      assertEquals(Op.MATMUL, g.op(), "weight " + i + ": " + g);
+      assertEquals(1, g.attrs().intAt(0), "X of Xᵀ·Y: " + g);
+      assertEquals(g.input(0).shape().dim(0), g.input(1).shape().dim(0), "the same depth: " + g);
+      assertEquals(xs.shape().dim(0).times(xs.shape().dim(1)), g.input(0).shape().dim(0), "time·batch deep: " + g);
+    }
+    assertEquals(Op.SCAN, grads.get(2).op(), "the bias's gradient is summed by the loop");
+  }
+
 
   /** sum(outputs · r) and/or sum(final state k · r_k), with random fed weights r. */
   private static Node loss(Cells c, List<Node> scanned, Uses uses) {
