@@ -581,21 +581,15 @@ public final class VectorKernels implements Kernels {
           int w = Math.min(NR, n - j0);
           boolean narrow = panelWidth(n, q) == L;
           int pbOff = p0 * nPad + j0 * kc;
+          int width = narrow ? L : NR;
           for (int r0 = i0, paOff = 0; r0 < i1; r0 += MR, paOff += kc * AS) {
             int h = Math.min(MR, i1 - r0);
             int cTile = cOff + r0 * n + j0;
-            if (narrow) {
-              if (h == MR && w == L) {
-                kernelNarrow(pa, paOff, pb, pbOff, kc, c, cTile, n, add);
-              } else {
-                kernelNarrow(pa, paOff, pb, pbOff, kc, tile, 0, L, false);
-                copyTile(tile, L, c, cTile, n, h, w, add);
-              }
-            } else if (h == MR && w == NR) {
-              kernelWide(pa, paOff, pb, pbOff, kc, c, cTile, n, add);
+            if (h == (h > 4 ? MR : 4) && w == width) {
+              microKernel(narrow, h, pa, paOff, pb, pbOff, kc, c, cTile, n, add);
             } else {
-              kernelWide(pa, paOff, pb, pbOff, kc, tile, 0, NR, false);
-              copyTile(tile, NR, c, cTile, n, h, w, add);
+              microKernel(narrow, h, pa, paOff, pb, pbOff, kc, tile, 0, width, false);
+              copyTile(tile, width, c, cTile, n, h, w, add);
             }
           }
         }
@@ -684,6 +678,27 @@ public final class VectorKernels implements Kernels {
       } else {
         System.arraycopy(tile, t, c, o, w);
       }
+    }
+  }
+
+  /**
+   * The micro-kernel for a group of h ≤ MR rows (the rest of its MR rows padding) and one or two
+   * vectors of columns: a group of at most four rows takes the four-row kernels, which read the
+   * same packed A, so that the last group of a recurrent layer's 20-row product with MR = 8 does
+   * not spend half its FMAs on padding.
+   */
+  private static void microKernel(boolean narrow, int h, float[] a, int ao, float[] b, int bo,
+      int kc, float[] c, int co, int ldc, boolean add) {
+    if (h <= 4 && MR > 4) {
+      if (narrow) {
+        kernel4x1(a, ao, b, bo, kc, c, co, ldc, add);
+      } else {
+        kernel4x2(a, ao, b, bo, kc, c, co, ldc, add);
+      }
+    } else if (narrow) {
+      kernelNarrow(a, ao, b, bo, kc, c, co, ldc, add);
+    } else {
+      kernelWide(a, ao, b, bo, kc, c, co, ldc, add);
     }
   }
 
