@@ -95,6 +95,8 @@ class VectorKernelsTest {
       // Rows that are not a whole number of micro-tile groups, several k blocks, narrow panel,
       // parallel over rows.
       cases.add(Arguments.of(layout, 253, 40, 520));
+      // More rows than one packed A block (about 256) on one thread, over several k blocks.
+      cases.add(Arguments.of(layout, 300, 70, 300));
       // Few rows times a large B (generation's output layer): the direct path, with k not a
       // multiple of the eight rows of B a pass adds.
       cases.add(Arguments.of(layout, 1, 5000, 210));
