@@ -286,22 +286,38 @@ class ScanEndToEndTest {
     }
   }
 
-  @Test
-  void rnnStatesFinalStateAndBpttMatchTheReference() {
-    int time = 5;
-    int batch = 3;
-    Random r = new Random(7);
+  /** Random weights, sequence and initial state of the RNN model, by name. */
+  static Map<String, double[]> rnnValues(long seed, int time, int batch) {
+    Random r = new Random(seed);
     Map<String, double[]> v = new LinkedHashMap<>();
     v.put("wx", random(r, 12, 0.8));
     v.put("wh", random(r, 16, 0.8));
     v.put("b", random(r, 4, 0.5));
     v.put("xs", random(r, time * batch * 3, 1));
     v.put("h0", random(r, batch * 4, 1));
-    try (Session s = Session.open(compiled().instantiate("scan.Rnn"), Device.cpu(2), Dims.none())) {
-      s.assign("wx", array(v.get("wx"), 3, 4));
-      s.assign("wh", array(v.get("wh"), 4, 4));
-      s.assign("b", array(v.get("b"), 4));
-      Feeds feeds = Feeds.of("xs", array(v.get("xs"), time, batch, 3), "h0", array(v.get("h0"), batch, 4));
+    return v;
+  }
+
+  /** A session of the RNN model on two threads with the weights of {@code v}. */
+  static Session rnnSession(Map<String, double[]> v) {
+    Session s = Session.open(compiled().instantiate("scan.Rnn"), Device.cpu(2), Dims.none());
+    s.assign("wx", array(v.get("wx"), 3, 4));
+    s.assign("wh", array(v.get("wh"), 4, 4));
+    s.assign("b", array(v.get("b"), 4));
+    return s;
+  }
+
+  static Feeds rnnFeeds(Map<String, double[]> v, int time, int batch) {
+    return Feeds.of("xs", array(v.get("xs"), time, batch, 3), "h0", array(v.get("h0"), batch, 4));
+  }
+
+  @Test
+  void rnnStatesFinalStateAndBpttMatchTheReference() {
+    int time = 5;
+    int batch = 3;
+    Map<String, double[]> v = rnnValues(7, time, batch);
+    try (Session s = rnnSession(v)) {
+      Feeds feeds = rnnFeeds(v, time, batch);
       double[][] expected = rnn(v, time, batch);
       NDArray states = s.run("states", feeds);
       assertArrayEquals(new int[] {time, batch, 4}, states.shape());
@@ -319,19 +335,9 @@ class ScanEndToEndTest {
   void aWeightGradientFactorComputedInTheStepMatchesTheReference() {
     int time = 4;
     int batch = 3;
-    Random r = new Random(11);
-    Map<String, double[]> v = new LinkedHashMap<>();
-    v.put("wx", random(r, 12, 0.8));
-    v.put("wh", random(r, 16, 0.8));
-    v.put("b", random(r, 4, 0.5));
-    v.put("xs", random(r, time * batch * 3, 1));
-    v.put("h0", random(r, batch * 4, 1));
-    try (Session s = Session.open(compiled().instantiate("scan.Rnn"), Device.cpu(2), Dims.none())) {
-      s.assign("wx", array(v.get("wx"), 3, 4));
-      s.assign("wh", array(v.get("wh"), 4, 4));
-      s.assign("b", array(v.get("b"), 4));
-      Feeds feeds = Feeds.of("xs", array(v.get("xs"), time, batch, 3), "h0", array(v.get("h0"), batch, 4));
-      checkGradients(s, "squashedCost", feeds, v, List.of("wx", "wh", "b"),
+    Map<String, double[]> v = rnnValues(11, time, batch);
+    try (Session s = rnnSession(v)) {
+      checkGradients(s, "squashedCost", rnnFeeds(v, time, batch), v, List.of("wx", "wh", "b"),
           m -> Arrays.stream(rnn(m, time, batch, true)[0]).map(x -> x * x).sum());
     }
   }

@@ -31,14 +31,9 @@ class BpttGradientTest {
   @ParameterizedTest(name = "time {0}, loss of {1}, reverse {2}")
   @CsvSource({"1, BOTH, false", "3, BOTH, false", "5, BOTH, false", "3, OUTPUTS, false", "3, FINAL, false", "3, BOTH, true"})
   void rnn(int time, Uses uses, boolean reverse) {
-    Cells c = new Cells();
-    Node xs = c.input("xs", "time, 2, 3");
-    Node h0 = c.input("h0", "2, 4");
-    Node wx = c.variable("wx", "3, 4");
-    Node wh = c.variable("wh", "4, 4");
-    Node b = c.variable("b", "4");
-    List<Node> scanned = c.scan(Cells.rnn(wx, wh, b), xs, List.of(h0), reverse);
-    check("rnn", c, time, loss(c, scanned, uses), List.of(wx, wh, b, xs, h0), Map.of());
+    Parts p = new Parts();
+    List<Node> scanned = p.c.scan(Cells.rnn(p.wx, p.wh, p.b), p.xs, List.of(p.h0), reverse);
+    check("rnn", p.c, time, loss(p.c, scanned, uses), List.of(p.wx, p.wh, p.b, p.xs, p.h0), Map.of());
   }
 
   @ParameterizedTest(name = "time {0}, loss of {1}")
@@ -104,14 +99,9 @@ class BpttGradientTest {
   /** The backward pass is a reverse SCAN over the same symbolic time axis: nothing grows with time. */
   @Test
   void theBackwardPassIsOneReverseLoopNotAnUnrolling() {
-    Cells c = new Cells();
-    Node xs = c.input("xs", "time, 2, 3");
-    Node h0 = c.input("h0", "2, 4");
-    Node wx = c.variable("wx", "3, 4");
-    Node wh = c.variable("wh", "4, 4");
-    Node b = c.variable("b", "4");
-    Node cost = loss(c, c.scan(Cells.lstm(wx, wh, b, 1), xs, List.of(h0, h0), false), Uses.BOTH);
-    ModelGraph m = Autodiff.differentiate(c.loss(cost));
+    Parts p = new Parts();
+    Node cost = loss(p.c, p.c.scan(Cells.lstm(p.wx, p.wh, p.b, 1), p.xs, List.of(p.h0, p.h0), false), Uses.BOTH);
+    ModelGraph m = Autodiff.differentiate(p.c.loss(cost));
     Verifier.verify(m);
     List<Node> scans = Reachability.of(m).stream().filter(n -> n.op() == Op.SCAN).toList();
     long loops = scans.stream().map(n -> List.of(n.attrs().body(), n.inputs(), n.attrs().flag())).distinct().count();
@@ -128,24 +118,29 @@ class BpttGradientTest {
    */
   @Test
   void aWeightsGradientIsOneProductOverAllStepsAfterTheLoop() {
-    Cells c = new Cells();
-    Node xs = c.input("xs", "time, 2, 3");
-    Node h0 = c.input("h0", "2, 4");
-    Node wx = c.variable("wx", "3, 4");
-    Node wh = c.variable("wh", "4, 4");
-    Node b = c.variable("b", "4");
-    Node cost = loss(c, c.scan(Cells.rnn(wx, wh, b), xs, List.of(h0), false), Uses.BOTH);
-    List<Node> grads = Autodiff.gradients(c.g, cost, List.of(wx, wh, b));
+    Parts p = new Parts();
+    Node cost = loss(p.c, p.c.scan(Cells.rnn(p.wx, p.wh, p.b), p.xs, List.of(p.h0), false), Uses.BOTH);
+    List<Node> grads = Autodiff.gradients(p.c.g, cost, List.of(p.wx, p.wh, p.b));
     for (int i = 0; i < 2; i++) {
       Node g = grads.get(i);
       assertEquals(Op.MATMUL, g.op(), "weight " + i + ": " + g);
       assertEquals(1, g.attrs().intAt(0), "X of Xᵀ·Y: " + g);
       assertEquals(g.input(0).shape().dim(0), g.input(1).shape().dim(0), "the same depth: " + g);
-      assertEquals(xs.shape().dim(0).times(xs.shape().dim(1)), g.input(0).shape().dim(0), "time·batch deep: " + g);
+      assertEquals(p.xs.shape().dim(0).times(p.xs.shape().dim(1)), g.input(0).shape().dim(0), "time·batch deep: " + g);
     }
     assertEquals(Op.SCAN, grads.get(2).op(), "the bias's gradient is summed by the loop");
   }
 
+
+  /** A sequence xs [time, 2, 3], a state h0 [2, 4], and a one-state cell's weights wx, wh and b. */
+  private static final class Parts {
+    final Cells c = new Cells();
+    final Node xs = c.input("xs", "time, 2, 3");
+    final Node h0 = c.input("h0", "2, 4");
+    final Node wx = c.variable("wx", "3, 4");
+    final Node wh = c.variable("wh", "4, 4");
+    final Node b = c.variable("b", "4");
+  }
 
   /** sum(outputs · r) and/or sum(final state k · r_k), with random fed weights r. */
   private static Node loss(Cells c, List<Node> scanned, Uses uses) {
