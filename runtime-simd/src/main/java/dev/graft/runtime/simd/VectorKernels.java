@@ -87,14 +87,21 @@ public final class VectorKernels implements Kernels {
   /** Depth of a k block: a kc×NR B panel stays in L1. */
   private static final int KC = 256;
   /**
-   * Rows per packed A block (a multiple of MR, about 256): an MC×KC A block (256 KB with MR = 8,
-   * up to 420 KB with MR = 5 and its unused slots) stays in L2. Each block streams all of the
-   * packed B, so fewer blocks read B fewer times: the language model's output-layer products
-   * (m = 200 and 400 rows, packed B of 8 and 16 MB) take 1 and 2 blocks, against 2 and 3 with
-   * the earlier 24·MR rows (2 and 4 on JDK 17), and its training step was 2.5–4.5% faster
-   * (alternating runs, both orders, JDK 17 and 25).
+   * Bytes of packed A in one block at most, so that a 512 KB L2 cache holds the block beside a B
+   * panel (the packed groups are AS floats a step, MR of them used).
    */
-  private static final int MC = 256 / MR * MR;
+  private static final int A_BLOCK_BYTES = 416 * 1024;
+  /**
+   * Rows per packed A block (a multiple of MR): about 256, or fewer when their packed groups
+   * would pass {@link #A_BLOCK_BYTES} (256 rows, 256 KB with MR = 8; 255 rows, 408 KB with
+   * MR = 5; 208 rows, 416 KB with MR = 4). Each block streams all of the packed B, so fewer
+   * blocks read B fewer times: the language model's output-layer products (m = 200 and 400
+   * rows, packed B of 8 and 16 MB) take 1 and 2 blocks with MR = 8 and 5, against 2 and 3
+   * (MR = 8) or 2 and 4 (MR = 5) with the earlier 24·MR rows, and its training step was
+   * 2.5–4.5% faster (alternating runs, both orders, JDK 17 and 25 on the AVX-512 Xeon, whose
+   * L2 is 2 MB).
+   */
+  private static final int MC = Math.min(256 / MR, A_BLOCK_BYTES / (AS * KC * Float.BYTES)) * MR;
   /**
    * Depth and width up to which a product with B narrower than a vector builds C's columns
    * across rows ({@link #columnsAcrossRows}) rather than C's rows from padded rows of B
