@@ -177,10 +177,6 @@ public final class VectorKernels implements Kernels {
   private final ThreadLocal<float[]> rowBuffer = new ThreadLocal<>();
   /** Per calling thread: the parallelFor body of a parallel GEMM. */
   private final ThreadLocal<GemmTask> gemmTasks = ThreadLocal.withInitial(() -> new GemmTask(this));
-  /** Per thread: the lane offsets of {@link #packTransposedB}'s gathers (row stride k). */
-  private static final ThreadLocal<int[]> PACK_LANES = ThreadLocal.withInitial(() -> new int[L]);
-  /** Per thread: the lane offsets of {@link #packA}'s gathers ({@link #groupLanes}). */
-  private static final ThreadLocal<int[]> GROUP_LANES = ThreadLocal.withInitial(() -> new int[L]);
 
   public VectorKernels(ThreadPool pool) {
     this.pool = Objects.requireNonNull(pool, "pool");
@@ -1616,6 +1612,10 @@ public final class VectorKernels implements Kernels {
   private static final ThreadLocal<int[]> NARROW_LANES = ThreadLocal.withInitial(() -> new int[L]);
   /** Per thread: a second set of lane offsets, for a product that gathers with two strides. */
   private static final ThreadLocal<int[]> DEPTH_LANES = ThreadLocal.withInitial(() -> new int[L]);
+  /** Per thread: the lane offsets of {@link #packTransposedB}'s gathers (row stride k). */
+  private static final ThreadLocal<int[]> PACK_LANES = ThreadLocal.withInitial(() -> new int[L]);
+  /** Per thread: the lane offsets of {@link #packA}'s gathers ({@link #groupLanes}). */
+  private static final ThreadLocal<int[]> GROUP_LANES = ThreadLocal.withInitial(() -> new int[L]);
 
   private static int[] laneOffsets(int cols) {
     return laneOffsets(NARROW_LANES, cols);
