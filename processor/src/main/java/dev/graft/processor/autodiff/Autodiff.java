@@ -315,7 +315,9 @@ public final class Autodiff {
     });
     // (softmax − oneHot(labels)) · cotangent per row, as one row-wise kernel rather than four
     // passes over [rows, classes] (at a vocabulary of 10000 those passes are most of the loss).
-    RULES.put(Op.SPARSE_SOFTMAX_CROSS_ENTROPY, s -> s.to(0, () -> s.g.sparseSoftmaxCrossEntropyGrad(s.x(0), s.x(1), s.ct)));
+    // The loss goes in too: with it the kernel has each row's log-sum-exp and reads the logits once.
+    RULES.put(Op.SPARSE_SOFTMAX_CROSS_ENTROPY,
+        s -> s.to(0, () -> s.g.sparseSoftmaxCrossEntropyGrad(s.x(0), s.x(1), s.ct, s.node)));
 
     RULES.put(Op.GATHER, s -> s.to(0, () -> s.g.scatterAdd(s.x(1), s.ct, s.x(0).shape())));
     RULES.put(Op.SCATTER_ADD, s -> s.to(1, () -> s.g.gather(s.ct, s.x(0))));

@@ -824,8 +824,9 @@ final class KernelEmitter {
           arrays.get(n.input(1)), dim(product(s, 0, s.rank() - 1)), dim(s.last()));
       case SOFTMAX_CROSS_ENTROPY_GRAD -> body.addStatement("kernels.softmaxCrossEntropyGradRows($L, $L, $L, out, $L, $L)",
           in, arrays.get(n.input(1)), arrays.get(n.input(2)), dim(product(s, 0, s.rank() - 1)), dim(s.last()));
-      case SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD -> body.addStatement("kernels.sparseSoftmaxCrossEntropyGradRows($L, $L, $L, out, $L, $L)",
-          in, arrays.get(n.input(1)), arrays.get(n.input(2)), dim(product(s, 0, s.rank() - 1)), dim(s.last()));
+      case SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD -> body.addStatement("kernels.sparseSoftmaxCrossEntropyGradRows($L, $L, $L, $L, out, $L, $L)",
+          in, arrays.get(n.input(1)), arrays.get(n.input(3)), arrays.get(n.input(2)), dim(product(s, 0, s.rank() - 1)),
+          dim(s.last()));
       case GATHER -> body.addStatement("kernels.gather($L, $L, $L, $L, $L, out)", in, dim(s.dim(0)), dim(product(s, 1, s.rank())),
           arrays.get(n.input(1)), size(n.input(1).shape()));
       case SCATTER_ADD -> {

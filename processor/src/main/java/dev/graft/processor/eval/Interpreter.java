@@ -402,7 +402,11 @@ public final class Interpreter {
     return new DoubleArray(shapeOf(n), out);
   }
 
-  /** The dense gradient with one-hot labels: (softmax(row) − oneHot(label)) · scale per row. */
+  /**
+   * The dense gradient with one-hot labels: (softmax(row) − oneHot(label)) · scale per row, from
+   * the logits alone (the row losses, input 3, are the kernels' shortcut to each row's
+   * log-sum-exp; the reference does not take it).
+   */
   private DoubleArray sparseSoftmaxCrossEntropyGrad(Node n) {
     DoubleArray logits = in(n, 0);
     DoubleArray labels = in(n, 1);

@@ -204,9 +204,12 @@ public final class Graph {
     return make(Op.SOFTMAX_CROSS_ENTROPY_GRAD, List.of(logits, labels, rowScale), Attrs.NONE);
   }
 
-  /** (softmax(logits) − oneHot(labels)) · rowScale per row: the gradient of the sparse loss. */
-  public Node sparseSoftmaxCrossEntropyGrad(Node logits, Node labels, Node rowScale) {
-    return make(Op.SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD, List.of(logits, labels, rowScale), Attrs.NONE);
+  /**
+   * (softmax(logits) − oneHot(labels)) · rowScale per row: the gradient of the sparse loss
+   * {@code rowLoss}, which is {@code sparseSoftmaxCrossEntropy(logits, labels)}.
+   */
+  public Node sparseSoftmaxCrossEntropyGrad(Node logits, Node labels, Node rowScale, Node rowLoss) {
+    return make(Op.SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD, List.of(logits, labels, rowScale, rowLoss), Attrs.NONE);
   }
 
   // ---- indexing

@@ -91,8 +91,9 @@ public enum Op {
   SPARSE_SOFTMAX_CROSS_ENTROPY(Kind.ROWWISE),
   /**
    * The gradient of SPARSE_SOFTMAX_CROSS_ENTROPY with respect to its logits, in one kernel: inputs
-   * logits [..., c], int labels [...] and the loss's cotangent [...]; result [..., c]. Only
-   * autodiff builds it.
+   * logits [..., c], int labels [...], the loss's cotangent [...] and the loss itself [...], whose
+   * sum with the label's logit is the row's log-sum-exp, so that the kernel reads the logits once;
+   * result [..., c]. Only autodiff builds it.
    */
   SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD(Kind.ROWWISE),
 

@@ -258,10 +258,11 @@ public final class ShapeRules {
       case SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD -> {
         Node labels = requireInt(op, in.get(1), "labels", pos);
         Node rowScale = requireFloat(op, in.get(2), pos);
+        Node rowLoss = requireFloat(op, in.get(3), pos);
         Shape rows = s.sub(0, s.rank() - 1);
-        if (!labels.shape().equals(rows) || !rowScale.shape().equals(rows)) {
-          throw new GraftException(Message.SHAPE_MISMATCH, pos, "the sparse cross-entropy gradient needs labels and row scales of shape "
-              + rows + ", got " + labels.shape() + " and " + rowScale.shape());
+        if (!labels.shape().equals(rows) || !rowScale.shape().equals(rows) || !rowLoss.shape().equals(rows)) {
+          throw new GraftException(Message.SHAPE_MISMATCH, pos, "the sparse cross-entropy gradient needs labels, row scales and row losses"
+              + " of shape " + rows + ", got " + labels.shape() + ", " + rowScale.shape() + " and " + rowLoss.shape());
         }
         yield new Type(s, DType.FLOAT32);
       }

@@ -194,7 +194,8 @@ class InterpreterTest {
         () -> eval(g.sparseSoftmaxCrossEntropy(x, sparse), Map.of("y", DoubleArray.of(d(2, 0), 2))));
     // softmax rows (0.25, 0.75) twice, minus one-hot (1, 0) and (0, 1), times 2 and -1
     Node rowScale = c(d(2, -1), 2);
-    assertValue(eval(g.sparseSoftmaxCrossEntropyGrad(x, sparse, rowScale), Map.of("y", DoubleArray.of(d(1, 0), 2))),
+    Node rowLoss = c(d(7, 7), 2); // wrong losses: the reference computes from the logits alone
+    assertValue(eval(g.sparseSoftmaxCrossEntropyGrad(x, sparse, rowScale, rowLoss), Map.of("y", DoubleArray.of(d(1, 0), 2))),
         d(0.5, -0.5, 0.75, -0.75), 2, 2);
     // softmax · sum(labels) − labels: labels (1, 0) sum to 1, (1, 1) to 2
     Node unnormalized = c(d(1, 0, 1, 1), 2, 2);

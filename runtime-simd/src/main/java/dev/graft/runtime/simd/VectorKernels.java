@@ -1526,21 +1526,31 @@ public final class VectorKernels implements Kernels {
   }
 
   @Override
-  public void sparseSoftmaxCrossEntropyGradRows(float[] logits, int[] labels, float[] rowScale,
-      float[] out, int rows, int cols) {
+  public void sparseSoftmaxCrossEntropyGradRows(float[] logits, int[] labels, float[] rowLoss,
+      float[] rowScale, float[] out, int rows, int cols) {
     ScalarKernels.checkLabels(labels, rows, cols);
     ScalarKernels.forRanges(pool, rows, (long) rows * cols, rowBody(rows, cols,
         ScalarKernels::sparseCrossEntropyGradRange, VectorKernels::sparseCrossEntropyGradNarrow,
-        VectorKernels::sparseCrossEntropyGradRange), logits, rowScale, out, null, labels, cols, 0);
+        VectorKernels::sparseCrossEntropyGradRange), logits, rowScale, out, rowLoss, labels, cols, 0);
   }
 
+  /**
+   * A row whose log-sum-exp the loss gives is one pass (at the language model's 400 × 10000,
+   * 1.7–2.2 ms on JDK 25 and 1.8 on JDK 17 against 3.0–4.5 for max, exps and scaling); any other
+   * row takes those three.
+   */
   private static void sparseCrossEntropyGradRange(float[] logits, float[] rowScale, float[] out,
-      float[] unused, int[] labels, int cols, int zero, int r0, int r1) {
+      float[] rowLoss, int[] labels, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
-      float sum = expStore(logits, o, out, cols, max(logits, o, cols));
       float scale = rowScale[r];
-      scaleRange(out, o, cols, scale / sum);
+      float logSumExp = ScalarKernels.logSumExpFromLoss(rowLoss[r], logits[o + labels[r]]);
+      if (logSumExp == logSumExp) {
+        scaledExpStore(logits, o, out, cols, logSumExp, scale);
+      } else {
+        float sum = expStore(logits, o, out, cols, max(logits, o, cols));
+        scaleRange(out, o, cols, scale / sum);
+      }
       out[o + labels[r]] -= scale;
     }
   }
@@ -1834,8 +1844,9 @@ public final class VectorKernels implements Kernels {
     }
   }
 
+  /** Ignores the row losses: the staged block's max and exps are vector loops across rows. */
   private static void sparseCrossEntropyGradNarrow(float[] logits, float[] rowScale,
-      float[] out, float[] unused, int[] labels, int cols, int zero, int r0, int r1) {
+      float[] out, float[] rowLoss, int[] labels, int cols, int zero, int r0, int r1) {
     float[] t = NARROW_SCRATCH.get();
     for (int b0 = r0, b1; b0 < r1; b0 = b1) {
       b1 = stageShiftedExps(logits, cols, b0, r1, t, true);
@@ -1942,6 +1953,21 @@ public final class VectorKernels implements Kernels {
       sum += e;
     }
     return sum;
+  }
+
+  /** y[o, o + len) = exp(x - shift) · scale. */
+  private static void scaledExpStore(float[] x, int o, float[] y, int len, float shift,
+      float scale) {
+    FloatVector shiftV = FloatVector.broadcast(S, shift);
+    FloatVector scaleV = FloatVector.broadcast(S, scale);
+    int j = 0;
+    for (int bound = S.loopBound(len); j < bound; j += L) {
+      FloatVector.fromArray(S, x, o + j).sub(shiftV).lanewise(VectorOperators.EXP).mul(scaleV)
+          .intoArray(y, o + j);
+    }
+    for (; j < len; j++) {
+      y[o + j] = FloatMath.exp(x[o + j] - shift) * scale;
+    }
   }
 
   /**

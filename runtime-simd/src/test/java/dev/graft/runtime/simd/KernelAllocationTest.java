@@ -157,7 +157,7 @@ class KernelAllocationTest {
         new Call("sparseSoftmaxCrossEntropyRows", true, () -> k.sparseSoftmaxCrossEntropyRows(x, sparse, loss, rows, cols)),
         new Call("softmaxCrossEntropyGradRows", true, () -> k.softmaxCrossEntropyGradRows(x, labels, loss, y, rows, cols)),
         new Call("sparseSoftmaxCrossEntropyGradRows", true,
-            () -> k.sparseSoftmaxCrossEntropyGradRows(x, sparse, loss, y, rows, cols)),
+            () -> k.sparseSoftmaxCrossEntropyGradRows(x, sparse, loss, loss, y, rows, cols)),
         new Call("reduceSum", true, () -> k.reduceSum(x, y, rows, 100, 100)),
         new Call("reduceSum of one row", true, () -> k.reduceSum(x, y, 1, rows, cols)),
         new Call("reduceMax", true, () -> k.reduceMax(x, y, rows, 100, 100)),
@@ -180,7 +180,8 @@ class KernelAllocationTest {
         new Call("sparseSoftmaxCrossEntropyRows, 26000 x 3", true,
             () -> k.sparseSoftmaxCrossEntropyRows(x, narrowLabels, narrowLoss, narrowRows, narrow)),
         new Call("sparseSoftmaxCrossEntropyGradRows, 26000 x 3", true,
-            () -> k.sparseSoftmaxCrossEntropyGradRows(x, narrowLabels, narrowLoss, y, narrowRows, narrow)));
+            () -> k.sparseSoftmaxCrossEntropyGradRows(x, narrowLabels, narrowLoss, narrowLoss, y, narrowRows,
+                narrow)));
   }
 
   @Test

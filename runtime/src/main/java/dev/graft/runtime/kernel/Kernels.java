@@ -101,11 +101,15 @@ public interface Kernels {
   /**
    * The gradient of {@link #sparseSoftmaxCrossEntropyRows} with respect to the logits, each row
    * scaled by the cotangent of its loss: {@code out[r, j] = (softmax(logits[r, :])[j] - (j ==
-   * labels[r] ? 1 : 0)) * rowScale[r]}, in one pass per row. Labels are checked as there; out is
-   * not one of the inputs.
+   * labels[r] ? 1 : 0)) * rowScale[r]}. Labels are checked as there; out is not one of the inputs.
+   *
+   * <p>{@code rowLoss} holds the loss {@link #sparseSoftmaxCrossEntropyRows} computed from these
+   * logits and labels. A row's log-sum-exp is then {@code rowLoss[r] + logits[r, labels[r]]}, and
+   * the row is one pass over the logits instead of three (its max, its exps, their scaling); see
+   * {@link ScalarKernels#logSumExpFromLoss} for when a row is computed from the logits alone.
    */
-  void sparseSoftmaxCrossEntropyGradRows(float[] logits, int[] labels, float[] rowScale,
-      float[] out, int rows, int cols);
+  void sparseSoftmaxCrossEntropyGradRows(float[] logits, int[] labels, float[] rowLoss,
+      float[] rowScale, float[] out, int rows, int cols);
 
   /** With x viewed as [outer, axis, inner]: {@code y[o, i] = sum_a x[o, a, i]}. */
   void reduceSum(float[] x, float[] y, int outer, int axis, int inner);

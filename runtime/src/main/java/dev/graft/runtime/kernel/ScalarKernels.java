@@ -400,25 +400,51 @@ public final class ScalarKernels implements Kernels {
   }
 
   @Override
-  public void sparseSoftmaxCrossEntropyGradRows(float[] logits, int[] labels, float[] rowScale,
-      float[] out, int rows, int cols) {
+  public void sparseSoftmaxCrossEntropyGradRows(float[] logits, int[] labels, float[] rowLoss,
+      float[] rowScale, float[] out, int rows, int cols) {
     checkLabels(labels, rows, cols);
     forRanges(pool, rows, (long) rows * cols, ScalarKernels::sparseCrossEntropyGradRange, logits,
-        rowScale, out, null, labels, cols, 0);
+        rowScale, out, rowLoss, labels, cols, 0);
   }
 
   /** Public for the Vector API library, which sends it calls of too few narrow rows. */
   public static void sparseCrossEntropyGradRange(float[] logits, float[] rowScale, float[] out,
-      float[] unused, int[] labels, int cols, int zero, int r0, int r1) {
-    softmaxRange(logits, out, null, null, null, cols, 0, r0, r1);
+      float[] rowLoss, int[] labels, int cols, int zero, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       int o = r * cols;
       float scale = rowScale[r];
-      for (int j = 0; j < cols; j++) {
-        out[o + j] *= scale;
+      float logSumExp = logSumExpFromLoss(rowLoss[r], logits[o + labels[r]]);
+      if (logSumExp == logSumExp) {
+        for (int j = 0; j < cols; j++) {
+          out[o + j] = FloatMath.exp(logits[o + j] - logSumExp) * scale;
+        }
+      } else {
+        softmaxRange(logits, out, null, null, null, cols, 0, r, r + 1);
+        for (int j = 0; j < cols; j++) {
+          out[o + j] *= scale;
+        }
       }
       out[o + labels[r]] -= scale;
     }
+  }
+
+  /**
+   * Magnitude below which {@link #logSumExpFromLoss} trusts a recovered log-sum-exp. The
+   * recovery adds the rounding of the loss to that of the sum, a few units in the last place of
+   * the result, and each exp of the row inherits that absolute error as a relative one: at most
+   * about 2e-5 below 64 (and 3e-6 for a language model's log-sum-exps near 10, measured).
+   */
+  public static final float RECOVERED_LOG_SUM_EXP_LIMIT = 64f;
+
+  /**
+   * A row's log-sum-exp from its sparse cross-entropy {@code loss} (log-sum-exp − the label's
+   * logit) and the label's logit: their sum, or NaN when that is not finite or not below
+   * {@link #RECOVERED_LOG_SUM_EXP_LIMIT} in magnitude, and the row is to be computed from its
+   * logits alone (its max first).
+   */
+  public static float logSumExpFromLoss(float loss, float labelLogit) {
+    float logSumExp = loss + labelLogit;
+    return Math.abs(logSumExp) < RECOVERED_LOG_SUM_EXP_LIMIT ? logSumExp : Float.NaN;
   }
 
   /** Throws if any of the first {@code rows} labels lies outside [0, cols). */

@@ -169,7 +169,7 @@ class ScalarKernelsTest {
       K.logSoftmaxRows(x, lsm, rows, cols);
       K.softmaxCrossEntropyRows(x, labels, ce, rows, cols);
       K.sparseSoftmaxCrossEntropyRows(x, sparse, sce, rows, cols);
-      K.sparseSoftmaxCrossEntropyGradRows(x, sparse, rowScale, sceGrad, rows, cols);
+      K.sparseSoftmaxCrossEntropyGradRows(x, sparse, sce, rowScale, sceGrad, rows, cols);
       K.softmaxCrossEntropyGradRows(x, tripled, rowScale, ceGrad, rows, cols);
       for (int r = 0; r < rows; r++) {
         double max = Double.NEGATIVE_INFINITY;
@@ -208,6 +208,48 @@ class ScalarKernelsTest {
     }
   }
 
+  /**
+   * The sparse cross-entropy gradient takes a row's log-sum-exp from its loss when that is
+   * finite and below the limit, and otherwise computes the row from its logits: a loss given
+   * log 2 too high halves the row's softmax, while a row far from zero, or one whose label logit
+   * is -inf, gives the same gradient whatever its loss.
+   */
+  @Test
+  void sparseCrossEntropyGradientTakesEachRowsLogSumExpFromItsLoss() {
+    float inf = Float.NEGATIVE_INFINITY;
+    float[] x = {
+        0.5f, -1f, 2f, 0f, 1f, // an ordinary row
+        0.5f, -1f, 2f, 0f, 1f, // the same, its loss raised by log 2
+        100.5f, 99f, 102f, 100f, 101f, // log-sum-exp past the limit, its loss raised by log 2
+        0.5f, inf, 2f, 0f, 1f}; // a label logit of -inf: the loss is +inf
+    int rows = 4;
+    int cols = 5;
+    int[] labels = {2, 2, 2, 1};
+    float[] loss = new float[rows];
+    K.sparseSoftmaxCrossEntropyRows(x, labels, loss, rows, cols);
+    assertEquals(Float.POSITIVE_INFINITY, loss[3]);
+    loss[1] += (float) Math.log(2);
+    loss[2] += (float) Math.log(2);
+    float[] scale = {1f, 1f, 0.5f, 2f};
+    float[] grad = new float[rows * cols];
+    K.sparseSoftmaxCrossEntropyGradRows(x, labels, loss, scale, grad, rows, cols);
+    for (int r = 0; r < rows; r++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < cols; j++) {
+        max = Math.max(max, x[r * cols + j]);
+      }
+      double sum = 0;
+      for (int j = 0; j < cols; j++) {
+        sum += Math.exp(x[r * cols + j] - max);
+      }
+      for (int j = 0; j < cols; j++) {
+        double softmax = Math.exp(x[r * cols + j] - max) / sum * (r == 1 ? 0.5 : 1);
+        double expected = (softmax - (j == labels[r] ? 1 : 0)) * scale[r];
+        assertEquals(expected, grad[r * cols + j], 1e-6, "row " + r + ", column " + j);
+      }
+    }
+  }
+
   @Test
   void sparseCrossEntropyNamesBadLabel() {
     IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
@@ -218,7 +260,7 @@ class ScalarKernelsTest {
         () -> K.sparseSoftmaxCrossEntropyRows(new float[6], new int[] {-1, 0}, new float[2], 2, 3));
     IndexOutOfBoundsException g = assertThrows(IndexOutOfBoundsException.class,
         () -> K.sparseSoftmaxCrossEntropyGradRows(new float[6], new int[] {1, 3}, new float[2],
-            new float[6], 2, 3));
+            new float[2], new float[6], 2, 3));
     assertTrue(g.getMessage().contains("row 1") && g.getMessage().contains("label 3"),
         g.getMessage());
   }
