@@ -2235,14 +2235,18 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public double sumOfSquares(float[] x, int n) {
+    return ScalarKernels.sumRanges(pool, x, n, SQUARES_CHUNK, VectorKernels::squaresRange);
+  }
+
+  private static double squaresRange(float[] x, int from, int to) {
     double total = 0;
-    int i = 0;
-    while (i + SQUARES_CHUNK <= n) {
+    int i = from;
+    while (i + SQUARES_CHUNK <= to) {
       total += squaresChunk(x, i, SQUARES_CHUNK);
       i += SQUARES_CHUNK;
     }
-    if (i < n) {
-      total += squaresChunk(x, i, n - i);
+    if (i < to) {
+      total += squaresChunk(x, i, to - i);
     }
     return total;
   }

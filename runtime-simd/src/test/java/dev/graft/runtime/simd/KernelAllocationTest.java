@@ -135,6 +135,7 @@ class KernelAllocationTest {
     int cols = 10000;
     float[] x = new float[rows * cols];
     float[] y = new float[rows * cols];
+    float[] big = new float[1 << 19]; // past the parallel threshold of sums
     float[] labels = new float[rows * cols];
     float[] loss = new float[rows];
     int[] sparse = new int[rows];
@@ -168,6 +169,7 @@ class KernelAllocationTest {
         new Call("sgdUpdate on the pool", true, () -> k.sgdUpdate(y, x, 1e-3f, rows * cols)),
         new Call("scale", false, () -> k.scale(y, 1f, 1001)),
         new Call("sumOfSquares", false, () -> k.sumOfSquares(x, 3001)),
+        new Call("sumOfSquares on the pool", true, () -> k.sumOfSquares(big, big.length)),
         new Call("softmaxRows, 150 x 3", false, () -> k.softmaxRows(x, y, 150, narrow)),
         new Call("reduceSum of 150 x 3 over rows", false, () -> k.reduceSum(x, y, 1, 150, narrow)),
         new Call("reduceSum of 26000 x 3 over rows", false,

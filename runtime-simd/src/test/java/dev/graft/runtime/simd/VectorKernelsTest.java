@@ -454,7 +454,7 @@ class VectorKernelsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {1, 3, 17, 33, 65, 100, 257, 5000, 70_001})
+  @ValueSource(ints = {1, 3, 17, 33, 65, 100, 257, 5000, 70_001, 300_001})
   void elementwiseAgreesWithScalar(int n) {
     SplittableRandom rnd = new SplittableRandom(n * 13L);
     float[] w = random(rnd, n, 1);
@@ -486,6 +486,7 @@ class VectorKernelsTest {
     double se = SCALAR.sumOfSquares(w, n);
     double sa = SIMD1.sumOfSquares(w, n);
     assertEquals(se, sa, 1e-6 * se + 1e-12, "sumOfSquares");
+    assertEquals(se, SIMD2.sumOfSquares(w, n), 1e-6 * se + 1e-12, "sumOfSquares, 2 threads");
     float[] xe = w.clone();
     float[] xa = w.clone();
     SCALAR.scale(xe, -1.5f, n);

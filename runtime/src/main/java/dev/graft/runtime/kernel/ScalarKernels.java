@@ -794,17 +794,84 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public double sumOfSquares(float[] x, int n) {
+    return sumRanges(pool, x, n, 2, ScalarKernels::squaresRange);
+  }
+
+  private static double squaresRange(float[] x, int from, int to) {
     double s0 = 0;
     double s1 = 0;
-    int i = 0;
-    for (; i + 1 < n; i += 2) {
+    int i = from;
+    for (; i + 1 < to; i += 2) {
       s0 += (double) x[i] * x[i];
       s1 += (double) x[i + 1] * x[i + 1];
     }
-    if (i < n) {
+    if (i < to) {
       s0 += (double) x[i] * x[i];
     }
     return s0 + s1;
+  }
+
+  /** A sum over elements [from, to) of x, in double precision. */
+  @FunctionalInterface
+  public interface RangeSum {
+    double sum(float[] x, int from, int to);
+  }
+
+  /**
+   * Elements at or above which {@link #sumRanges} splits a sum across the pool: the global norm
+   * of a language model's gradients (4.7 million floats at the PTB small shape) was 2% of the
+   * two-thread step on the caller alone.
+   */
+  static final int PARALLEL_SUM = 1 << 18;
+
+  /**
+   * {@code body} over [0, n): in one call below {@link #PARALLEL_SUM} or on one thread, else one
+   * range per pool thread, each starting at a multiple of {@code align}, their sums added in
+   * range order (so a pool of a given size always gives the same result). Allocates nothing
+   * after the calling thread's first parallel call with this pool size.
+   */
+  public static double sumRanges(ThreadPool pool, float[] x, int n, int align, RangeSum body) {
+    int threads = pool.threads();
+    if (threads <= 1 || n < PARALLEL_SUM) {
+      return body.sum(x, 0, n);
+    }
+    SumTask task = SUM_TASKS.get();
+    if (task.sums.length != threads) {
+      task.sums = new double[threads];
+    }
+    task.body = body;
+    task.x = x;
+    task.n = n;
+    long perThread = ((long) n + threads - 1) / threads;
+    task.per = (perThread + align - 1) / align * align;
+    try {
+      pool.parallelFor(threads, task);
+    } finally {
+      task.body = null;
+      task.x = null;
+    }
+    double total = 0;
+    for (double sum : task.sums) {
+      total += sum;
+    }
+    return total;
+  }
+
+  private static final ThreadLocal<SumTask> SUM_TASKS = ThreadLocal.withInitial(SumTask::new);
+
+  /** {@link #sumRanges}' parallel body: task t sums [t·per, min(n, (t + 1)·per)) into sums[t]. */
+  private static final class SumTask implements IntConsumer {
+    private double[] sums = new double[0];
+    private RangeSum body;
+    private float[] x;
+    private int n;
+    private long per;
+
+    @Override
+    public void accept(int t) {
+      int from = (int) Math.min(n, t * per);
+      sums[t] = body.sum(x, from, (int) Math.min(n, from + per));
+    }
   }
 
   @Override

@@ -360,6 +360,20 @@ class ScalarKernelsTest {
     }
     assertEquals(ss, K.sumOfSquares(x, x.length), 1e-9 * ss);
     assertEquals(ss - (double) x[1000] * x[1000], K.sumOfSquares(x, 1000), 1e-9 * ss);
+    // Past the parallel threshold, split over 1, 2 and 3 threads: a large last element shows a
+    // range that stops short.
+    float[] big = random(rnd, ScalarKernels.PARALLEL_SUM + 4, 3); // 2 past a multiple of 6
+    big[big.length - 1] = 1e3f;
+    double bigSum = 0;
+    for (float f : big) {
+      bigSum += (double) f * f;
+    }
+    for (int threads = 1; threads <= 3; threads++) {
+      try (ThreadPool pool = new ThreadPool(threads)) {
+        assertEquals(bigSum, new ScalarKernels(pool).sumOfSquares(big, big.length), 1e-9 * bigSum,
+            threads + " threads");
+      }
+    }
     float[] y = x.clone();
     K.scale(y, -2f, 1000);
     for (int i = 0; i < 1000; i++) {
