@@ -133,6 +133,19 @@ class ScalarKernelsTest {
         () -> K.gemm(false, false, -1, 3, 3, a, 0, new float[9], 0, new float[6], 0, false));
   }
 
+  /** log(sum exp(x[o, o + cols))) in double precision, shifted by the row's max. */
+  private static double referenceLogSumExp(float[] x, int o, int cols) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < cols; j++) {
+      max = Math.max(max, x[o + j]);
+    }
+    double sum = 0;
+    for (int j = 0; j < cols; j++) {
+      sum += Math.exp(x[o + j] - max);
+    }
+    return max + Math.log(sum);
+  }
+
   @Test
   void softmaxFamilyMatchesReference() {
     SplittableRandom rnd = new SplittableRandom(7);
@@ -172,15 +185,7 @@ class ScalarKernelsTest {
       K.sparseSoftmaxCrossEntropyGradRows(x, sparse, sce, rowScale, sceGrad, rows, cols);
       K.softmaxCrossEntropyGradRows(x, tripled, rowScale, ceGrad, rows, cols);
       for (int r = 0; r < rows; r++) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < cols; j++) {
-          max = Math.max(max, x[r * cols + j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < cols; j++) {
-          sum += Math.exp(x[r * cols + j] - max);
-        }
-        double lse = max + Math.log(sum);
+        double lse = referenceLogSumExp(x, r * cols, cols);
         double expectedCe = 0;
         for (int j = 0; j < cols; j++) {
           int i = r * cols + j;
@@ -234,16 +239,9 @@ class ScalarKernelsTest {
     float[] grad = new float[rows * cols];
     K.sparseSoftmaxCrossEntropyGradRows(x, labels, loss, scale, grad, rows, cols);
     for (int r = 0; r < rows; r++) {
-      double max = Double.NEGATIVE_INFINITY;
+      double lse = referenceLogSumExp(x, r * cols, cols);
       for (int j = 0; j < cols; j++) {
-        max = Math.max(max, x[r * cols + j]);
-      }
-      double sum = 0;
-      for (int j = 0; j < cols; j++) {
-        sum += Math.exp(x[r * cols + j] - max);
-      }
-      for (int j = 0; j < cols; j++) {
-        double softmax = Math.exp(x[r * cols + j] - max) / sum * (r == 1 ? 0.5 : 1);
+        double softmax = Math.exp(x[r * cols + j] - lse) * (r == 1 ? 0.5 : 1);
         double expected = (softmax - (j == labels[r] ? 1 : 0)) * scale[r];
         assertEquals(expected, grad[r * cols + j], 1e-6, "row " + r + ", column " + j);
       }
