@@ -2002,24 +2002,40 @@ public final class VectorKernels implements Kernels {
 
   /**
    * {@code max + log(sum exp(x - max))} over a row of at least one vector; an all -inf row gives
-   * -inf.
+   * -inf. One pass when it can: the exps are shifted by the max of the row's first vector, not
+   * the row's max, which would take a pass of its own over the row. The sum holds the first
+   * vector's largest exp, 1, so it cannot underflow, and it stays finite unless a logit passes
+   * that shift by about 88; such a row, or one whose first vector is all -inf, is summed again
+   * shifted by its max.
    */
   private static float logSumExp(float[] x, int o, int len) {
+    float shift = FloatVector.fromArray(S, x, o).reduceLanes(VectorOperators.MAX);
+    if (shift != Float.NEGATIVE_INFINITY) {
+      float sum = shiftedExpSum(x, o, len, shift);
+      if (sum < Float.POSITIVE_INFINITY) { // neither +inf nor NaN
+        return shift + FloatMath.log(sum);
+      }
+    }
     float max = max(x, o, len);
     if (max == Float.NEGATIVE_INFINITY) {
       return max;
     }
-    FloatVector mv = FloatVector.broadcast(S, max);
+    return max + FloatMath.log(shiftedExpSum(x, o, len, max));
+  }
+
+  /** {@code sum exp(x - shift)} over a row of at least one vector. */
+  private static float shiftedExpSum(float[] x, int o, int len, float shift) {
+    FloatVector sv = FloatVector.broadcast(S, shift);
     FloatVector s0 = FloatVector.zero(S);
     int j = 0;
     for (int bound = S.loopBound(len); j < bound; j += L) {
-      s0 = s0.add(FloatVector.fromArray(S, x, o + j).sub(mv).lanewise(VectorOperators.EXP));
+      s0 = s0.add(FloatVector.fromArray(S, x, o + j).sub(sv).lanewise(VectorOperators.EXP));
     }
     float sum = s0.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
-      sum += FloatMath.exp(x[o + j] - max);
+      sum += FloatMath.exp(x[o + j] - shift);
     }
-    return max + FloatMath.log(sum);
+    return sum;
   }
 
   private static void scaleRange(float[] x, int o, int len, float s) {
