@@ -20,14 +20,18 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Loaded by class name from {@code dev.graft.runtime.kernel.KernelProvider}; never reference
  * it directly from code that must run without {@code --add-modules jdk.incubator.vector}.
  *
- * <p>GEMM packs op(B) once into panels of {@code 2·lanes} columns (k-blocked; on the pool when B
- * is large), then each row block packs its op(A) slice into groups of MR rows and runs a
- * 5×2-vector register-tiled micro-kernel (a broadcast element of A times a vector of B, fused
- * into ten accumulators; on JDKs after 17, 4×2, or 8×2 with 512-bit vectors, see {@link #MR}).
- * Both transposes are absorbed by the packing routines, so all four layouts run the same
- * micro-kernel. Row blocks (or column panels, when there are few rows) go
- * to the thread pool when m·n·k is large. Small products and single rows take a direct path
- * without packing. Packing buffers are per thread and reused across calls.
+ * <p>GEMM packs op(B) into panels of {@code 2·lanes} columns and op(A) into groups of MR rows,
+ * and runs a 5×2-vector register-tiled micro-kernel over them (a broadcast element of A times a
+ * vector of B, fused into ten accumulators; on JDKs after 17, 4×2, or 8×2 with 512-bit vectors,
+ * see {@link #MR}). Both transposes are absorbed by the packing routines, so all four layouts
+ * run the same micro-kernel. The order of the loops depends on which operand is small, so that
+ * the large one is read once and its packed copy stays in cache: when all of A packs into
+ * {@link #STREAM_A_BYTES}, A is packed once and B streams past it a few panels at a time
+ * ({@link #streamB}; column panels on the pool); else when C is small and k deep, the product
+ * goes k block by k block ({@link #depthOuter}; k blocks on the pool); else all of B is packed
+ * first (on the pool when it is large) and row blocks pack their A ({@link #multiplyPacked}; row
+ * blocks, or column panels when there are few rows, on the pool). Small products and single rows
+ * take a direct path without packing. Packing buffers are per thread and reused across calls.
  *
  * <p>After warm-up no call allocates: scratch arrays are per thread and only grow, and the
  * bodies handed to the pool are per-thread objects reused across calls ({@link GemmTask},
@@ -133,6 +137,22 @@ public final class VectorKernels implements Kernels {
    * stayed on one thread, and the LM training step took 106 ms on two threads against 77 ms now.
    */
   private static final long PARALLEL_GEMM = 1L << 20;
+  /**
+   * Bytes of A packed at its full depth (all rows) up to which a product streams B
+   * ({@link #streamB}) instead of packing all of it first: A is packed once and stays in the L2
+   * cache while B goes by. The language model's forward output product and its weight gradient
+   * fit (320 KB with MR = 8, 512 KB with JDK 17's MR = 5).
+   */
+  private static final long STREAM_A_BYTES = 1L << 20;
+  /**
+   * Bytes of B that {@link #streamB} packs at a time: a few panels at their full depth (5 at
+   * k = 400), so that each row of B is read 640 bytes or more at a time. Alternated against
+   * packing all of B first (JDK 25, the language model's weight gradient, 200 × 400 · 400 ×
+   * 10000): 64 KB, one panel at a time, was 9% slower; 128 KB to 1 MB were 4–15% faster.
+   */
+  private static final int STREAM_B_BYTES = 256 * 1024;
+  /** Bytes of C up to which a product deeper than one k block runs k block by k block ({@link #depthOuter}). */
+  private static final long DEPTH_OUTER_C_BYTES = 1L << 20;
   /** k·n at or above which B is packed by the pool too. */
   private static final long PARALLEL_PACK = 1L << 17;
   /** Row (or column-panel) tasks per pool thread in a parallel GEMM. */
@@ -215,9 +235,20 @@ public final class VectorKernels implements Kernels {
       return;
     }
     int panels = (n + NR - 1) / NR;
+    boolean parallel = pool.threads() > 1 && work >= PARALLEL_GEMM;
+    if ((long) (m + MR - 1) / MR * AS * k * Float.BYTES <= STREAM_A_BYTES
+        && (!parallel || panels >= 2 * pool.threads())) {
+      streamB(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate,
+          epilogue, parallel);
+      return;
+    }
+    if (k > KC && (long) m * n * Float.BYTES <= DEPTH_OUTER_C_BYTES) {
+      depthOuter(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate,
+          epilogue, parallel);
+      return;
+    }
     int nPad = nPad(n);
     float[] pb = buffer(packedB, k * nPad);
-    boolean parallel = pool.threads() > 1 && work >= PARALLEL_GEMM;
     if (parallel && (long) k * n >= PARALLEL_PACK) {
       GemmTask task = gemmTasks.get();
       task.set(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, pb, nPad, c, cOffset,
@@ -233,6 +264,135 @@ public final class VectorKernels implements Kernels {
       packB(transposeB, n, k, b, bOffset, pb, nPad, 0, panels);
     }
     multiplyPacked(transposeA, m, n, k, a, aOffset, pb, nPad, c, cOffset, accumulate, epilogue);
+  }
+
+  /**
+   * C (+)= op(A) · op(B) with B streamed: all of op(A) is packed first (on the caller), then B
+   * is packed a few column panels at a time, at their full depth, into this thread's buffer, and
+   * those panels run against all of A at once. B is read once, and its packed copy never leaves
+   * the cache; packing all of B first writes it to memory and reads it back once per row block
+   * (the language model's output layer: 8 and 16 MB of packed B a product). On the pool, tasks
+   * take ranges of column panels, and the epilogue runs after the product, split by rows.
+   */
+  private void streamB(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
+      float[] b, int bOff, float[] c, int cOff, boolean accumulate, RowWork epilogue,
+      boolean parallel) {
+    int depth = (m + MR - 1) / MR * AS; // floats of the packed A per k step
+    float[] pa = buffer(packedA, depth * k);
+    for (int p0 = 0; p0 < k; p0 += KC) {
+      packA(transA, m, k, a, aOff, 0, m, p0, Math.min(KC, k - p0), pa, p0 * depth);
+    }
+    int panels = (n + NR - 1) / NR;
+    if (!parallel) {
+      streamRange(transB, m, n, k, pa, b, bOff, c, cOff, accumulate, 0, panels);
+      if (epilogue != null) {
+        epilogue.run(0, m);
+      }
+      return;
+    }
+    GemmTask task = gemmTasks.get();
+    task.set(transA, transB, m, n, k, a, aOff, b, bOff, null, 0, c, cOff, accumulate, null,
+        (m + MR - 1) / MR, panels);
+    task.pa = pa;
+    try {
+      task.mode = GemmTask.STREAM;
+      task.tasks = Math.min(panels, pool.threads() * ROW_TASKS_PER_THREAD);
+      pool.parallelFor(task.tasks, task);
+    } finally {
+      task.clear();
+    }
+    if (epilogue != null) {
+      forRows(m, (long) m * n, epilogue);
+    }
+  }
+
+  /**
+   * C (+)= op(A) · op(B) for a deep product with a small C, one k block at a time: all column
+   * panels of the block are packed, then every row block packs its A for the block and runs over
+   * them. C stays in cache from one k block to the next, and the packed B block is read from
+   * cache, where packing all of B first writes it to memory and reads it back once per row block
+   * (the language model's input gradient of its output layer, 400 × 10000 · 10000 × 200, B
+   * 8 MB). On the pool, each thread takes a range of k blocks: the first adds into C, the others
+   * into partial products of their own that are then added into C, so nothing is packed twice.
+   */
+  private void depthOuter(boolean transA, boolean transB, int m, int n, int k, float[] a,
+      int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate, RowWork epilogue,
+      boolean parallel) {
+    int blocks = (k + KC - 1) / KC;
+    if (!parallel) {
+      depthRange(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, 0, blocks);
+    } else {
+      GemmTask task = gemmTasks.get();
+      task.set(transA, transB, m, n, k, a, aOff, b, bOff, null, 0, c, cOff, accumulate, null,
+          blocks, 0);
+      int tasks = Math.min(blocks, pool.threads());
+      float[][] partials = task.partials(tasks - 1, m * n);
+      try {
+        task.mode = GemmTask.DEPTH;
+        task.tasks = tasks;
+        pool.parallelFor(tasks, task);
+      } finally {
+        task.clear();
+      }
+      for (int t = 1; t < tasks; t++) {
+        addInto(c, cOff, partials[t - 1], 0, m * n);
+      }
+    }
+    if (epilogue != null) {
+      epilogue.run(0, m);
+    }
+  }
+
+  /**
+   * k blocks [kb0, kb1) of {@link #depthOuter} on this thread: C (+)= the product of those
+   * steps of op(A) and op(B), with C's row stride n.
+   */
+  private void depthRange(boolean transA, boolean transB, int m, int n, int k, float[] a,
+      int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate, int kb0, int kb1) {
+    int panels = (n + NR - 1) / NR;
+    float[] pb = buffer(packedB, KC * nPad(n));
+    int blockRows = Math.min(MC, (m + MR - 1) / MR * MR);
+    float[] pa = buffer(packedA, blockRows / MR * AS * KC);
+    float[] tile = buffer(tileBuffer, MR * NR);
+    for (int kb = kb0; kb < kb1; kb++) {
+      int p0 = kb * KC;
+      int kc = Math.min(KC, k - p0);
+      boolean add = accumulate || kb > kb0;
+      packPanels(transB, n, k, b, bOff, pb, 0, 0, panels, p0, kc);
+      for (int i0 = 0; i0 < m; i0 += blockRows) {
+        int i1 = Math.min(m, i0 + blockRows);
+        packA(transA, m, k, a, aOff, i0, i1, p0, kc, pa, 0);
+        for (int q = 0; q < panels; q++) {
+          panelTiles(q, n, q * NR * kc, kc, i0, i1, pa, 0, pb, c, cOff, add, tile);
+        }
+      }
+    }
+  }
+
+  /**
+   * Column panels [q0, q1) of C against all of the packed A (pa, from {@link #streamB}): a few
+   * panels of op(B) at a time are packed at their full depth, each panel slab followed by the
+   * next, and each panel then runs through every k block in turn, so that its C tiles stay in
+   * cache from one k block to the next.
+   */
+  private void streamRange(boolean transB, int m, int n, int k, float[] pa, float[] b, int bOff,
+      float[] c, int cOff, boolean accumulate, int q0, int q1) {
+    int depth = (m + MR - 1) / MR * AS;
+    int step = Math.max(1, STREAM_B_BYTES / (NR * k * Float.BYTES));
+    float[] pb = buffer(packedB, step * NR * k);
+    float[] tile = buffer(tileBuffer, MR * NR);
+    for (int g0 = q0; g0 < q1; g0 += step) {
+      int g1 = Math.min(q1, g0 + step);
+      packPanels(transB, n, k, b, bOff, pb, 0, g0, g1, 0, k);
+      for (int q = g0; q < g1; q++) {
+        int slab = (q - g0) * NR * k;
+        int width = panelWidth(n, q);
+        for (int p0 = 0; p0 < k; p0 += KC) {
+          panelTiles(q, n, slab + p0 * width, Math.min(KC, k - p0), 0, m, pa, p0 * depth, pb, c,
+              cOff, accumulate || p0 > 0, tile);
+        }
+      }
+    }
   }
 
   /**
@@ -359,8 +519,8 @@ public final class VectorKernels implements Kernels {
   /**
    * The parallel parts of one GEMM: a body for {@link ThreadPool#parallelFor} that the calling
    * thread reuses from call to call, so that a parallel GEMM allocates no lambda. Task t of
-   * {@code tasks} packs B panels, or multiplies row groups or column panels (or, on the unpacked
-   * path, columns), t/tasks to (t+1)/tasks of the way through. The caller sets the fields, runs
+   * {@code tasks} packs B panels, or multiplies row groups or column panels (streaming B or from
+   * the packed B; on the unpacked path, columns), t/tasks to (t+1)/tasks of the way through. The caller sets the fields, runs
    * the pool (which returns only when every task is done) and clears them; a thread runs one
    * GEMM at a time.
    */
@@ -369,6 +529,8 @@ public final class VectorKernels implements Kernels {
     static final int ROWS = 1;
     static final int PANELS = 2;
     static final int COLUMNS = 3;
+    static final int STREAM = 4;
+    static final int DEPTH = 5;
 
     private final VectorKernels kernels;
     int mode;
@@ -388,6 +550,10 @@ public final class VectorKernels implements Kernels {
     private float[] a;
     private float[] b;
     private float[] pb;
+    /** The packed A of {@link #streamB}, shared by its tasks. */
+    float[] pa;
+    /** {@link #depthOuter}'s partial products, one per task after the first; kept for reuse. */
+    private float[][] partials = new float[0][];
     private float[] c;
     private RowWork epilogue;
 
@@ -417,11 +583,25 @@ public final class VectorKernels implements Kernels {
       this.panels = panels;
     }
 
+    /** The first {@code count} partial products, each at least {@code size} floats. */
+    float[][] partials(int count, int size) {
+      if (partials.length < count) {
+        partials = java.util.Arrays.copyOf(partials, count);
+      }
+      for (int i = 0; i < count; i++) {
+        if (partials[i] == null || partials[i].length < size) {
+          partials[i] = new float[size];
+        }
+      }
+      return partials;
+    }
+
     /** Drops the array references so that the caller's arrays are not kept reachable. */
     void clear() {
       a = null;
       b = null;
       pb = null;
+      pa = null;
       c = null;
       epilogue = null;
     }
@@ -435,6 +615,21 @@ public final class VectorKernels implements Kernels {
         case ROWS:
           kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate, epilogue,
               groups * t / tasks, groups * (t + 1) / tasks, 0, panels);
+          break;
+        case STREAM:
+          kernels.streamRange(transB, m, n, k, pa, b, bOff, c, cOff, accumulate,
+              panels * t / tasks, panels * (t + 1) / tasks);
+          break;
+        case DEPTH: // groups counts k blocks; tasks after the first write their partial products
+          int kb0 = groups * t / tasks;
+          int kb1 = groups * (t + 1) / tasks;
+          if (t == 0) {
+            kernels.depthRange(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate,
+                kb0, kb1);
+          } else {
+            kernels.depthRange(transA, transB, m, n, k, a, aOff, b, bOff, partials[t - 1], 0,
+                false, kb0, kb1);
+          }
           break;
         case PANELS:
           kernels.gemmRange(transA, m, n, k, a, aOff, pb, nPad, c, cOff, accumulate, null, 0,
@@ -475,11 +670,20 @@ public final class VectorKernels implements Kernels {
       int nPad, int q0, int q1) {
     for (int p0 = 0; p0 < k; p0 += KC) {
       int kc = Math.min(KC, k - p0);
-      if (transB) {
-        packTransposedB(n, k, b, bOff, pb, nPad, q0, q1, p0, kc);
-      } else {
-        packRowsOfB(n, b, bOff, pb, nPad, q0, q1, p0, kc);
-      }
+      packPanels(transB, n, k, b, bOff, pb, p0 * nPad + q0 * NR * kc, q0, q1, p0, kc);
+    }
+  }
+
+  /**
+   * Packs steps [p0, p0 + kc) of column panels [q0, q1) of op(B) into pb from {@code dst}: panel
+   * q's slab (kc rows of its packed width) starts (q - q0)·NR·kc floats after it.
+   */
+  private static void packPanels(boolean transB, int n, int k, float[] b, int bOff, float[] pb,
+      int dst, int q0, int q1, int p0, int kc) {
+    if (transB) {
+      packTransposedB(n, k, b, bOff, pb, dst, q0, q1, p0, kc);
+    } else {
+      packRowsOfB(n, b, bOff, pb, dst, q0, q1, p0, kc);
     }
   }
 
@@ -492,17 +696,17 @@ public final class VectorKernels implements Kernels {
    * AVX-512 Xeon whole rows of n = 10000 (313 write streams) cost 1.3–1.7 ns a float and groups
    * of 1024 columns 0.4–0.5 (the language model's output-layer gradient, k = 400, JDK 17 and 25).
    */
-  private static void packRowsOfB(int n, float[] b, int bOff, float[] pb, int nPad, int q0,
+  private static void packRowsOfB(int n, float[] b, int bOff, float[] pb, int dst0, int q0,
       int q1, int p0, int kc) {
     int fullEnd = Math.min(q1, n / NR); // panels [q0, fullEnd) are NR columns wide
     for (int g0 = q0; g0 < fullEnd; g0 += PACK_GROUP / NR) {
       int g1 = Math.min(fullEnd, g0 + PACK_GROUP / NR);
       for (int p = 0; p < kc; p++) {
         int src = bOff + (p0 + p) * n;
-        int dst = p0 * nPad + p * NR;
+        int dst = dst0 + p * NR;
         for (int q = g0; q < g1; q++) {
           int s = src + q * NR;
-          int d = dst + q * NR * kc;
+          int d = dst + (q - q0) * NR * kc;
           FloatVector.fromArray(S, b, s).intoArray(pb, d);
           FloatVector.fromArray(S, b, s + L).intoArray(pb, d + L);
         }
@@ -512,7 +716,7 @@ public final class VectorKernels implements Kernels {
       int j0 = q * NR;
       int w = n - j0;
       int pw = panelWidth(n, q);
-      int dst = p0 * nPad + j0 * kc;
+      int dst = dst0 + (q - q0) * NR * kc;
       for (int p = 0; p < kc; p++) {
         int src = bOff + (p0 + p) * n + j0;
         int row = dst + p * pw;
@@ -533,14 +737,14 @@ public final class VectorKernels implements Kernels {
    * 0.5–0.7 for the gathers (B 200 × 10000, the output layer's weights in the language model's
    * input gradient, JDK 17 and 25). A last panel narrower than its packed width stays scalar.
    */
-  private static void packTransposedB(int n, int k, float[] b, int bOff, float[] pb, int nPad,
+  private static void packTransposedB(int n, int k, float[] b, int bOff, float[] pb, int dst0,
       int q0, int q1, int p0, int kc) {
     int[] lanes = laneOffsets(PACK_LANES, k);
     for (int q = q0; q < q1; q++) {
       int j0 = q * NR;
       int w = Math.min(NR, n - j0);
       int pw = panelWidth(n, q);
-      int dst = p0 * nPad + j0 * kc;
+      int dst = dst0 + (q - q0) * NR * kc;
       if (w == pw) {
         for (int v = 0; v < pw; v += L) {
           int src = bOff + (j0 + v) * k + p0;
@@ -598,7 +802,8 @@ public final class VectorKernels implements Kernels {
         }
         for (int q = q0; q < q1; q++) {
           for (int p0 = 0; p0 < k; p0 += KC) {
-            panelTiles(q, n, nPad, p0, Math.min(KC, k - p0), i0, i1, pa, p0 * depth, pb, c, cOff,
+            int kc = Math.min(KC, k - p0);
+            panelTiles(q, n, p0 * nPad + q * NR * kc, kc, i0, i1, pa, p0 * depth, pb, c, cOff,
                 accumulate || p0 > 0, tile);
           }
         }
@@ -607,7 +812,8 @@ public final class VectorKernels implements Kernels {
           int kc = Math.min(KC, k - p0);
           packA(transA, m, k, a, aOff, i0, i1, p0, kc, pa, 0);
           for (int q = q0; q < q1; q++) {
-            panelTiles(q, n, nPad, p0, kc, i0, i1, pa, 0, pb, c, cOff, accumulate || p0 > 0, tile);
+            panelTiles(q, n, p0 * nPad + q * NR * kc, kc, i0, i1, pa, 0, pb, c, cOff,
+                accumulate || p0 > 0, tile);
           }
         }
       }
@@ -618,15 +824,15 @@ public final class VectorKernels implements Kernels {
   }
 
   /**
-   * C's tiles in rows [i0, i1) and column panel q, from k steps [p0, p0 + kc): the packed A of
-   * those rows and steps at pa[paBase...], B's packed panel in pb. C (+)= when {@code add}.
+   * C's tiles in rows [i0, i1) and column panel q, from kc k steps: the packed A of those rows
+   * and steps at pa[paBase...], B's packed slab of the panel at pb[pbOff...]. C (+)= when
+   * {@code add}.
    */
-  private static void panelTiles(int q, int n, int nPad, int p0, int kc, int i0, int i1,
+  private static void panelTiles(int q, int n, int pbOff, int kc, int i0, int i1,
       float[] pa, int paBase, float[] pb, float[] c, int cOff, boolean add, float[] tile) {
     int j0 = q * NR;
     int w = Math.min(NR, n - j0);
     boolean narrow = panelWidth(n, q) == L;
-    int pbOff = p0 * nPad + j0 * kc;
     int width = narrow ? L : NR;
     for (int r0 = i0, paOff = paBase; r0 < i1; r0 += MR, paOff += kc * AS) {
       int h = Math.min(MR, i1 - r0);

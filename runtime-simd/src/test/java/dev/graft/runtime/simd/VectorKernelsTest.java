@@ -97,6 +97,13 @@ class VectorKernelsTest {
       cases.add(Arguments.of(layout, 253, 40, 520));
       // More rows than one packed A block (about 256) on one thread, over several k blocks.
       cases.add(Arguments.of(layout, 300, 70, 300));
+      // A too large to stream B past (over 1 MB packed) and a small C: k blocks outer, with
+      // several row blocks, a narrow last panel and a last k block of 8 steps; on the pool the
+      // k blocks split between the threads (1 and 2 of 3; 2 and 3 of 5).
+      cases.add(Arguments.of(layout, 600, 70, 520));
+      cases.add(Arguments.of(layout, 300, 40, 1100));
+      // A too large to stream B past, in one k block: B packed whole first.
+      cases.add(Arguments.of(layout, 1100, 40, 250));
       // Few rows times a large B (generation's output layer): the direct path, with k not a
       // multiple of the eight rows of B a pass adds.
       cases.add(Arguments.of(layout, 1, 5000, 210));
