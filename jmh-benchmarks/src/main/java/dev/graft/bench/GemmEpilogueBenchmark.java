@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * A dense layer's product with its epilogue, {@code C = act(A·B + bias)}, on the Vector API
  * library: {@code fused} hands the epilogue to {@code gemm}, which runs it on each block of
  * finished rows on the thread that computed them (what generated code does since the epilogue
- * hook); {@code separate} runs the same epilogue over all of C on the caller after the product
+ * hook; since the thirteenth session a product that streams B, such as the output layer's,
+ * runs it after the product, split by rows across the pool); {@code separate} runs the same epilogue over all of C on the caller after the product
  * (what generated code did before). The epilogue is written as the processor writes a vector
  * epilogue. Shapes are m×n×k: the language model's output layer (400×10000×200), its LSTM gates
  * at batch 20 (20×800×400), and a square product. Run with {@code --add-modules

@@ -31,9 +31,10 @@ public interface Kernels {
    * offset.
    *
    * <p>A non-null {@code epilogue} is fused into the store: it runs exactly once on each row of C
-   * (rows numbered from {@code cOffset}), in ranges, each as soon as those rows hold their final
-   * value — on whichever pool thread computed them, so ranges may run concurrently and in any
-   * order. It may rewrite the rows it is given (a bias, an activation, a gradient's mask) and read
+   * (rows numbered from {@code cOffset}), in ranges, each once those rows hold their final value:
+   * right after a block of rows is done, on the pool thread that computed it, or after the whole
+   * product when its columns or depth were split, split by rows across the pool. Ranges may run
+   * concurrently and in any order. It may rewrite the rows it is given (a bias, an activation, a gradient's mask) and read
    * anything the product does not write; it is the caller's object, not kept after the call.
    */
   void gemm(boolean transposeA, boolean transposeB, int m, int n, int k, float[] a, int aOffset,
