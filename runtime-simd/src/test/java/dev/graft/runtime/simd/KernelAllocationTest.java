@@ -99,9 +99,11 @@ class KernelAllocationTest {
     // VectorKernels splits on a pool of two, and m·n·k = 192³ ≥ 2²² so that both libraries run
     // row blocks on a pool of two; k·n < 2¹⁷, so one parallelFor a call.
     // The Iris shapes of a softmax regression, 150 × 4 · 4 × 3 and 4 × 150 · 150 × 3, take the
-    // narrow-B path of the Vector API library.
+    // narrow-B path of the Vector API library. 136 × 2000 · 2000 × 17 packs an A of over 1 MB
+    // with a small C: the Vector API library goes k block by k block, and on a pool of two
+    // splits the k blocks, the second thread's into a partial product kept for reuse.
     int[][] shapes = {{3, 5, 7}, {40, 72, 90}, {1, 300, 129}, {1, 800, 200}, {192, 192, 192},
-        {150, 3, 4}, {4, 3, 150}};
+        {150, 3, 4}, {4, 3, 150}, {136, 17, 2000}};
     for (ThreadPool pool : new ThreadPool[] {POOL1, POOL2}) {
       double poolBytes = pool.threads() > 1 ? poolBytesPerCall(pool) : 0;
       for (Kernels k : kernels(pool)) {
