@@ -236,7 +236,7 @@ public final class VectorKernels implements Kernels {
     }
     int panels = (n + NR - 1) / NR;
     boolean parallel = pool.threads() > 1 && work >= PARALLEL_GEMM;
-    if ((long) (m + MR - 1) / MR * AS * k * Float.BYTES <= STREAM_A_BYTES
+    if ((long) packedStep(m) * k * Float.BYTES <= STREAM_A_BYTES
         && (!parallel || panels >= 2 * pool.threads())) {
       streamB(transposeA, transposeB, m, n, k, a, aOffset, b, bOffset, c, cOffset, accumulate,
           epilogue, parallel);
@@ -277,11 +277,8 @@ public final class VectorKernels implements Kernels {
   private void streamB(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
       float[] b, int bOff, float[] c, int cOff, boolean accumulate, RowWork epilogue,
       boolean parallel) {
-    int depth = (m + MR - 1) / MR * AS; // floats of the packed A per k step
-    float[] pa = buffer(packedA, depth * k);
-    for (int p0 = 0; p0 < k; p0 += KC) {
-      packA(transA, m, k, a, aOff, 0, m, p0, Math.min(KC, k - p0), pa, p0 * depth);
-    }
+    float[] pa = buffer(packedA, packedStep(m) * k);
+    packFullDepth(transA, m, k, a, aOff, 0, m, pa);
     int panels = (n + NR - 1) / NR;
     if (!parallel) {
       streamRange(transB, m, n, k, pa, b, bOff, c, cOff, accumulate, 0, panels);
@@ -377,7 +374,7 @@ public final class VectorKernels implements Kernels {
    */
   private void streamRange(boolean transB, int m, int n, int k, float[] pa, float[] b, int bOff,
       float[] c, int cOff, boolean accumulate, int q0, int q1) {
-    int depth = (m + MR - 1) / MR * AS;
+    int depth = packedStep(m);
     int step = Math.max(1, STREAM_B_BYTES / (NR * k * Float.BYTES));
     float[] pb = buffer(packedB, step * NR * k);
     float[] tile = buffer(tileBuffer, MR * NR);
@@ -795,11 +792,9 @@ public final class VectorKernels implements Kernels {
     for (int blk = 0; blk < blocks; blk++) {
       int i0 = (g0 + groups * blk / blocks) * MR;
       int i1 = Math.min(m, (g0 + groups * (blk + 1) / blocks) * MR);
-      int depth = (i1 - i0 + MR - 1) / MR * AS; // floats of the packed block per k step
+      int depth = packedStep(i1 - i0);
       if (fullDepth) {
-        for (int p0 = 0; p0 < k; p0 += KC) {
-          packA(transA, m, k, a, aOff, i0, i1, p0, Math.min(KC, k - p0), pa, p0 * depth);
-        }
+        packFullDepth(transA, m, k, a, aOff, i0, i1, pa);
         for (int q = q0; q < q1; q++) {
           for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
@@ -892,6 +887,23 @@ public final class VectorKernels implements Kernels {
           }
         }
       }
+    }
+  }
+
+  /** Floats of a packed A per k step for {@code rows} rows: their groups of MR, AS floats each. */
+  private static int packedStep(int rows) {
+    return (rows + MR - 1) / MR * AS;
+  }
+
+  /**
+   * Packs rows [i0, i1) of op(A) at every k step into pa, one k block after another: block p0
+   * starts at {@code p0 · packedStep(i1 - i0)}.
+   */
+  private static void packFullDepth(boolean transA, int m, int k, float[] a, int aOff, int i0,
+      int i1, float[] pa) {
+    int depth = packedStep(i1 - i0);
+    for (int p0 = 0; p0 < k; p0 += KC) {
+      packA(transA, m, k, a, aOff, i0, i1, p0, Math.min(KC, k - p0), pa, p0 * depth);
     }
   }
 
