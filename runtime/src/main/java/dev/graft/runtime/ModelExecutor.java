@@ -18,7 +18,9 @@ public interface ModelExecutor {
    *     output shape
    * @param gradients {@code null} to run forward only; for a LOSS entry, one array per
    *     <em>trainable</em> variable (in spec order, as long as the variable), overwritten with
-   *     the gradient of the loss with respect to that variable
+   *     the gradient of the loss with respect to that variable; except that a gradient that
+   *     {@link ModelSpec.EntrySpec#gradientRowIds()} declares row-sparse arrives all zero and
+   *     the executor adds into the rows its ids name, leaving the others as they are
    */
   void run(int entry, int[] dims, Object[] inputs, float[][] variables, Object output, float[][] gradients);
 }

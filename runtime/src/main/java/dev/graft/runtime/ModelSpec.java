@@ -39,21 +39,35 @@ public record ModelSpec(String name, List<String> symbols, List<VariableSpec> va
   /** What an entry method is. */
   public enum Kind { OUTPUT, LOSS }
 
-  /** An entry point: its inputs in parameter order and its result (named after the method). */
   /**
-   * An entry point. An entry whose method returns {@code Tensor[]} has {@code extraOutputs} (its
-   * elements after the first, named {@code entry[1]}, {@code entry[2]}, ...): its executor then
-   * takes an {@code Object[]} of output arrays, the first output's array first.
+   * An entry point: its inputs in parameter order and its result (named after the method). An
+   * entry whose method returns {@code Tensor[]} has {@code extraOutputs} (its elements after the
+   * first, named {@code entry[1]}, {@code entry[2]}, ...): its executor then takes an
+   * {@code Object[]} of output arrays, the first output's array first.
+   *
+   * <p>{@code gradientRowIds} is empty, or for a LOSS entry has one element per trainable
+   * variable (the order of its gradients): the index of the INT32 input whose values name the
+   * only rows of the variable where its gradient can be nonzero, or -1. That is the gradient of
+   * an embedding lookup, {@code gather(table, ids)} with {@code ids} an input (TensorFlow's
+   * {@code IndexedSlices}). The executor receives such a gradient's array all zero and adds into
+   * those rows only, and a trainer then reads and updates just those rows.
    */
-  public record EntrySpec(String name, Kind kind, List<TensorSpec> inputs, TensorSpec output, List<TensorSpec> extraOutputs) {
+  public record EntrySpec(String name, Kind kind, List<TensorSpec> inputs, TensorSpec output, List<TensorSpec> extraOutputs,
+      List<Integer> gradientRowIds) {
     public EntrySpec {
       inputs = List.copyOf(inputs);
       extraOutputs = List.copyOf(extraOutputs);
+      gradientRowIds = List.copyOf(gradientRowIds);
     }
 
-    /** An entry with one output. */
+    /** An entry whose gradients, if any, are all dense. */
+    public EntrySpec(String name, Kind kind, List<TensorSpec> inputs, TensorSpec output, List<TensorSpec> extraOutputs) {
+      this(name, kind, inputs, output, extraOutputs, List.of());
+    }
+
+    /** An entry with one output whose gradients, if any, are all dense. */
     public EntrySpec(String name, Kind kind, List<TensorSpec> inputs, TensorSpec output) {
-      this(name, kind, inputs, output, List.of());
+      this(name, kind, inputs, output, List.of(), List.of());
     }
 
     /** The output, then the extra outputs. */

@@ -20,6 +20,21 @@ public interface Optimizer {
    */
   void apply(Kernels kernels, float[][] variables, float[][] gradients);
 
+  /**
+   * Applies one step in which some gradients are row-sparse: where {@code touched[i]} is not
+   * null, {@code gradients[i]} is zero outside the rows it lists (the gradient of an embedding
+   * lookup; see {@link TouchedRows}). The default applies
+   * {@link #apply(Kernels, float[][], float[][])}, which reads every row and is exact because the
+   * other rows are zero. The runtime's gradient descent updates only the listed rows; its
+   * optimizers with per-element state (momentum, Adagrad, RMSProp, Adam) keep the dense update,
+   * since their state changes in every row at every step.
+   *
+   * @param touched one element per gradient, null for a dense one
+   */
+  default void apply(Kernels kernels, float[][] variables, float[][] gradients, TouchedRows[] touched) {
+    apply(kernels, variables, gradients);
+  }
+
   /** The learning rate the next step uses. */
   float learningRate();
 

@@ -19,9 +19,14 @@ public final class Optimizers {
   public static Optimizer sgd(float learningRate) {
     return new Base("sgd", learningRate, 0, 0f) {
       @Override
-      void update(Kernels kernels, float[][] variables, float[][] gradients, float[][][] slots, float lr, int step) {
+      void update(Kernels kernels, float[][] variables, float[][] gradients, TouchedRows[] touched, float[][][] slots,
+          float lr, int step) {
         for (int i = 0; i < variables.length; i++) {
-          kernels.sgdUpdate(variables[i], gradients[i], lr, variables[i].length);
+          if (touched == null || touched[i] == null) {
+            kernels.sgdUpdate(variables[i], gradients[i], lr, variables[i].length);
+          } else {
+            touched[i].sgdUpdate(variables[i], gradients[i], lr);
+          }
         }
       }
     };
@@ -38,7 +43,8 @@ public final class Optimizers {
     checkFraction("momentum", momentum);
     return new Base("momentum", learningRate, 1, 0f) {
       @Override
-      void update(Kernels kernels, float[][] variables, float[][] gradients, float[][][] slots, float lr, int step) {
+      void update(Kernels kernels, float[][] variables, float[][] gradients, TouchedRows[] touched, float[][][] slots,
+          float lr, int step) {
         for (int i = 0; i < variables.length; i++) {
           float[] w = variables[i];
           float[] g = gradients[i];
@@ -65,7 +71,8 @@ public final class Optimizers {
   public static Optimizer adagrad(float learningRate) {
     return new Base("adagrad", learningRate, 1, 0.1f) {
       @Override
-      void update(Kernels kernels, float[][] variables, float[][] gradients, float[][][] slots, float lr, int step) {
+      void update(Kernels kernels, float[][] variables, float[][] gradients, TouchedRows[] touched, float[][][] slots,
+          float lr, int step) {
         for (int i = 0; i < variables.length; i++) {
           float[] w = variables[i];
           float[] g = gradients[i];
@@ -103,7 +110,8 @@ public final class Optimizers {
     checkPositive("RMSProp epsilon", epsilon);
     return new Base("rmsprop", learningRate, 1, 1f) {
       @Override
-      void update(Kernels kernels, float[][] variables, float[][] gradients, float[][][] slots, float lr, int step) {
+      void update(Kernels kernels, float[][] variables, float[][] gradients, TouchedRows[] touched, float[][][] slots,
+          float lr, int step) {
         for (int i = 0; i < variables.length; i++) {
           float[] w = variables[i];
           float[] g = gradients[i];
@@ -142,7 +150,8 @@ public final class Optimizers {
     checkPositive("Adam epsilon", epsilon);
     return new Base("adam", learningRate, 2, 0f) {
       @Override
-      void update(Kernels kernels, float[][] variables, float[][] gradients, float[][][] slots, float lr, int step) {
+      void update(Kernels kernels, float[][] variables, float[][] gradients, TouchedRows[] touched, float[][][] slots,
+          float lr, int step) {
         for (int i = 0; i < variables.length; i++) {
           kernels.adamUpdate(variables[i], gradients[i], slots[0][i], slots[1][i], lr, beta1, beta2, epsilon, step,
               variables[i].length);
@@ -190,12 +199,21 @@ public final class Optimizers {
       this.slotInitialValue = slotInitialValue;
     }
 
-    /** One update; {@code step} counts from 1. */
-    abstract void update(Kernels kernels, float[][] variables, float[][] gradients, float[][][] slots, float lr,
-        int step);
+    /**
+     * One update; {@code step} counts from 1. {@code touched} is null or as in
+     * {@link Optimizer#apply(Kernels, float[][], float[][], TouchedRows[])}; an update that
+     * ignores it is exact.
+     */
+    abstract void update(Kernels kernels, float[][] variables, float[][] gradients, TouchedRows[] touched,
+        float[][][] slots, float lr, int step);
 
     @Override
     public final void apply(Kernels kernels, float[][] variables, float[][] gradients) {
+      apply(kernels, variables, gradients, null);
+    }
+
+    @Override
+    public final void apply(Kernels kernels, float[][] variables, float[][] gradients, TouchedRows[] touched) {
       if (owner == null) {
         slots = new float[slotCount][variables.length][];
         for (float[][] slot : slots) {
@@ -210,7 +228,7 @@ public final class Optimizers {
             + "variables; create one optimizer per trainer");
       }
       step++;
-      update(kernels, variables, gradients, slots, learningRate, step);
+      update(kernels, variables, gradients, touched, slots, learningRate, step);
     }
 
     @Override

@@ -563,13 +563,35 @@ public final class Session implements AutoCloseable {
     }
     List<float[]> trainable = new ArrayList<>();
     List<String> names = new ArrayList<>();
+    List<Integer> trainableIndex = new ArrayList<>();
     for (int v = 0; v < variables.length; v++) {
       if (this.spec.variables().get(v).trainable()) {
         trainable.add(variables[v]);
         names.add(this.spec.variables().get(v).name());
+        trainableIndex.add(v);
       }
     }
-    return new Trainer(this, entry, optimizer, trainable.toArray(new float[0][]), names);
+    List<Integer> rowIds = spec.gradientRowIds();
+    if (!rowIds.isEmpty() && rowIds.size() != trainable.size()) {
+      throw malformed("loss '" + spec.name() + "' declares the row ids of " + rowIds.size() + " gradients, not "
+          + trainable.size());
+    }
+    int[] rowIdsInput = new int[trainable.size()];
+    int[] tableRows = new int[trainable.size()];
+    for (int i = 0; i < rowIdsInput.length; i++) {
+      rowIdsInput[i] = rowIds.isEmpty() ? -1 : rowIds.get(i);
+      if (rowIdsInput[i] < 0) {
+        continue;
+      }
+      int[] shape = variableShapes[trainableIndex.get(i)];
+      if (rowIdsInput[i] >= spec.inputs().size() || spec.inputs().get(rowIdsInput[i]).dtype() != DType.INT32
+          || shape.length == 0 || shape[0] == 0) {
+        throw malformed("loss '" + spec.name() + "' takes the row ids of variable '" + names.get(i) + "' from input "
+            + rowIdsInput[i] + ", which is not an INT32 input, or the variable has no rows");
+      }
+      tableRows[i] = shape[0];
+    }
+    return new Trainer(this, entry, optimizer, trainable.toArray(new float[0][]), names, rowIdsInput, tableRows);
   }
 
   /**

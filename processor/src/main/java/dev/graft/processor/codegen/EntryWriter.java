@@ -165,7 +165,7 @@ final class EntryWriter {
       }
       String accumulator = scope.accumulators.get(k.root());
       String prepared = scope.prepared.get(k);
-      KernelMethod km = emitter.emit(k, accumulator != null, prepared != null);
+      KernelMethod km = emitter.emit(k, accumulator != null || addsIntoZeroedGradient(k, scope), prepared != null);
       String method = generator.kernelMethod(km);
       List<String> args = new ArrayList<>();
       Set<String> used = new LinkedHashSet<>();
@@ -190,6 +190,18 @@ final class EntryWriter {
       calls.add(new Call(method + "(" + String.join(", ", args) + ")", used));
     }
     return calls;
+  }
+
+  /**
+   * Whether {@code k} is a scatter-add writing a row-sparse gradient (see
+   * {@link ModelGraph.Entry#gradientRowIds}) straight into the caller's array, which arrives all
+   * zero: it then adds into the rows it touches instead of clearing the whole table first.
+   */
+  private boolean addsIntoZeroedGradient(Kernel k, Scope scope) {
+    if (k.kind() != Kernel.Kind.LIBRARY || !KernelEmitter.canAccumulate(k)) return false;
+    if (!(scope.plan.of(k.root()) instanceof Storage.Gradient g)) return false;
+    List<Integer> rowIds = schedule.entry().gradientRowIds();
+    return !rowIds.isEmpty() && rowIds.get(g.index()) >= 0;
   }
 
   // ---- loops

@@ -25,17 +25,21 @@ final class SpecWriter {
       List<CodeBlock> inputs = new ArrayList<>();
       for (ModelGraph.InputDecl in : e.inputs()) inputs.add(tensor(in.name(), in.dtype(), in.shape()));
       CodeBlock first = tensor(e.name(), e.result().dtype(), e.result().shape());
-      if (e.extraResults().isEmpty()) {
-        entries.add(CodeBlock.of("new $T.EntrySpec($S, $T.Kind.$L, $L, $L)", CodeGenerator.MODEL_SPEC, e.name(),
-            CodeGenerator.MODEL_SPEC, e.kind().name(), list(inputs), first));
+      List<CodeBlock> extras = new ArrayList<>();
+      for (int i = 0; i < e.extraResults().size(); i++) {
+        Node r = e.extraResults().get(i);
+        extras.add(tensor(e.name() + "[" + (i + 1) + "]", r.dtype(), r.shape()));
+      }
+      List<CodeBlock> rowIds = new ArrayList<>();
+      for (int input : e.gradientRowIds()) rowIds.add(CodeBlock.of("$L", input));
+      CodeBlock head = CodeBlock.of("$S, $T.Kind.$L, $L, $L", e.name(), CodeGenerator.MODEL_SPEC, e.kind().name(), list(inputs), first);
+      if (!rowIds.isEmpty()) {
+        entries.add(CodeBlock.of("new $T.EntrySpec($L, $L, $T.of($L))", CodeGenerator.MODEL_SPEC, head, list(extras),
+            CodeGenerator.LIST, CodeBlock.join(rowIds, ", ")));
+      } else if (!extras.isEmpty()) {
+        entries.add(CodeBlock.of("new $T.EntrySpec($L, $L)", CodeGenerator.MODEL_SPEC, head, list(extras)));
       } else {
-        List<CodeBlock> extras = new ArrayList<>();
-        for (int i = 0; i < e.extraResults().size(); i++) {
-          Node r = e.extraResults().get(i);
-          extras.add(tensor(e.name() + "[" + (i + 1) + "]", r.dtype(), r.shape()));
-        }
-        entries.add(CodeBlock.of("new $T.EntrySpec($S, $T.Kind.$L, $L, $L, $L)", CodeGenerator.MODEL_SPEC, e.name(),
-            CodeGenerator.MODEL_SPEC, e.kind().name(), list(inputs), first, list(extras)));
+        entries.add(CodeBlock.of("new $T.EntrySpec($L)", CodeGenerator.MODEL_SPEC, head));
       }
     }
     return CodeBlock.of("new $T($S, $L, $L, $L)", CodeGenerator.MODEL_SPEC, model.modelName(), list(symbols), list(variables),

@@ -109,5 +109,28 @@ public record ModelGraph(String packageName, String modelName, Graph graph, List
       r.addAll(gradients);
       return r;
     }
+
+    /**
+     * For each gradient, the index of the INT32 input whose values name the only rows where it
+     * can be nonzero, or -1; empty when there is no such gradient. Such a gradient is a
+     * scatter-add at ids that are an input (possibly reshaped): the gradient of an embedding
+     * lookup, {@code gather(variable, ids)}, when the variable is used nowhere else. The runtime
+     * reads it as {@code ModelSpec.EntrySpec#gradientRowIds}.
+     */
+    public List<Integer> gradientRowIds() {
+      List<Integer> ids = new ArrayList<>();
+      boolean any = false;
+      for (Node g : gradients) {
+        int input = -1;
+        if (g.op() == Op.SCATTER_ADD) {
+          Node i = g.input(0);
+          while (i.op() == Op.RESHAPE) i = i.input(0);
+          if (i.op() == Op.INPUT && i.dtype() == DType.INT32) input = i.attrs().intAt(0);
+        }
+        any |= input >= 0;
+        ids.add(input);
+      }
+      return any ? ids : List.of();
+    }
   }
 }

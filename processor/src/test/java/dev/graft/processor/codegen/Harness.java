@@ -188,9 +188,11 @@ final class Harness {
     if (withGradients) {
       List<ModelGraph.VariableDecl> t = model.trainableVariables();
       gradients = new float[t.size()][];
+      List<Integer> rowIds = e.gradientRowIds();
       for (int i = 0; i < t.size(); i++) {
         gradients[i] = new float[Interpreter.concreteDim(t.get(i).shape().size(), feeds.dims)];
-        java.util.Arrays.fill(gradients[i], Float.NaN);
+        // every element must be written, but a row-sparse gradient arrives zero (ModelExecutor's contract)
+        if (rowIds.isEmpty() || rowIds.get(i) < 0) java.util.Arrays.fill(gradients[i], Float.NaN);
       }
     }
     ex.run(entry, dims, inputs, variables, output, gradients);

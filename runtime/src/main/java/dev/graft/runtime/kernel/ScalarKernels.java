@@ -797,7 +797,8 @@ public final class ScalarKernels implements Kernels {
     return sumRanges(pool, x, n, 2, ScalarKernels::squaresRange);
   }
 
-  private static double squaresRange(float[] x, int from, int to) {
+  /** The sum of {@code x[i]²} for i in [from, to), in double precision. */
+  public static double squaresRange(float[] x, int from, int to) {
     double s0 = 0;
     double s1 = 0;
     int i = from;
