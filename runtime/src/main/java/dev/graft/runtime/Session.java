@@ -585,9 +585,12 @@ public final class Session implements AutoCloseable {
       }
       int[] shape = variableShapes[trainableIndex.get(i)];
       if (rowIdsInput[i] >= spec.inputs().size() || spec.inputs().get(rowIdsInput[i]).dtype() != DType.INT32
-          || shape.length == 0 || shape[0] == 0) {
+          || shape.length == 0) {
         throw malformed("loss '" + spec.name() + "' takes the row ids of variable '" + names.get(i) + "' from input "
-            + rowIdsInput[i] + ", which is not an INT32 input, or the variable has no rows");
+            + rowIdsInput[i] + ", which is not an INT32 input, or the variable is a scalar");
+      }
+      if (shape[0] == 0) {
+        rowIdsInput[i] = -1; // a table without rows: no id can name one, nothing to list
       }
       tableRows[i] = shape[0];
     }
