@@ -522,6 +522,12 @@ final class KernelEmitter {
         value = CodeBlock.of("$T.fromArray(SPECIES, out, $L)", FLOAT_VECTOR, lane);
         vectors.add(m);
       } else {
+        if (m.op() == Op.TANH && vectors.contains(m.input(0))) {
+          // tanh's polynomial reads the square of its operand five times: computed once, the loop
+          // inlines four fewer Vector API calls, which kept JDK 17's C2 from compiling an LSTM cell
+          // into code that allocates every stored vector (jmh-benchmarks/README.md, 14th session)
+          body.addStatement("$T v$Lsq = $L.mul($L)", FLOAT_VECTOR, m.id(), operand(m.input(0), k), operand(m.input(0), k));
+        }
         value = vectorExpression(m, k, lane, vectors);
       }
       if (vectors.contains(m)) body.addStatement("$T v$L = $L", FLOAT_VECTOR, m.id(), value);
@@ -556,7 +562,7 @@ final class KernelEmitter {
         case SQUARE -> CodeBlock.of("$L.mul($L)", a, a);
         case SQRT -> CodeBlock.of("$L.sqrt()", a);
         case EXP, LOG -> CodeBlock.of("$L.lanewise($T.$L)", a, VECTOR_OPERATORS, m.op().name());
-        case TANH -> vectorTanh(a);
+        case TANH -> vectorTanh(a, "v" + m.id() + "sq");
         case SIGMOID -> CodeBlock.of("$T.broadcast(SPECIES, 1f).div($L.neg().lanewise($T.EXP).add(1f))", FLOAT_VECTOR, a,
             VECTOR_OPERATORS);
         case RELU -> CodeBlock.of("$L.max(0f)", a);
@@ -593,10 +599,10 @@ final class KernelEmitter {
    * than lanewise {@code TANH} (jmh-benchmarks/README.md, "Seventh session"): {@code 1 - 2 /
    * (e^(2a) + 1)}, and below |a| = 0.625, where that subtraction cancels bits, the odd
    * polynomial {@code a + a·z·P(z)} with z = a² and Cephes' {@code tanhf} coefficients (a
-   * published minimax fit). Infinities give ±1 through the exponential; NaN stays NaN.
+   * published minimax fit). Infinities give ±1 through the exponential; NaN stays NaN. {@code z}
+   * names a local that holds a².
    */
-  private static CodeBlock vectorTanh(String a) {
-    String z = a + ".mul(" + a + ")";
+  private static CodeBlock vectorTanh(String a, String z) {
     CodeBlock large = CodeBlock.of("$T.broadcast(SPECIES, 1f).sub($T.broadcast(SPECIES, 2f).div($L.add($L).lanewise($T.EXP).add(1f)))",
         FLOAT_VECTOR, FLOAT_VECTOR, a, a, VECTOR_OPERATORS);
     CodeBlock small = CodeBlock.of("$L.mul(-5.70498872745e-3f).add(2.06390887954e-2f).mul($L).add(-5.37397155531e-2f).mul($L)"
