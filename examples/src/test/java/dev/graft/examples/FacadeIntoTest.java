@@ -2,12 +2,10 @@ package dev.graft.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.graft.runtime.Device;
 import dev.graft.runtime.NDArray;
 import dev.graft.runtime.Optimizers;
-import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,29 +56,7 @@ class FacadeIntoTest {
     }
   }
 
-  /**
-   * The fewest bytes this thread allocated over 2000 calls, in up to 100 rounds after warm-up,
-   * stopping at the first round without any. Until C2 has compiled the path, escape analysis
-   * has not yet removed short-lived objects (such as the kernels' lambdas), hence the rounds.
-   */
   private static long bytesOver(Runnable call) {
-    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no com.sun.management.ThreadMXBean");
-    com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
-    assumeTrue(counter.isThreadAllocatedMemorySupported(), "per-thread allocation counting unsupported");
-    counter.setThreadAllocatedMemoryEnabled(true);
-    for (int i = 0; i < 10_000; i++) {
-      call.run();
-    }
-    long fewest = Long.MAX_VALUE;
-    for (int round = 0; round < 100 && fewest > 0; round++) {
-      long before = counter.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < 2_000; i++) {
-        call.run();
-      }
-      long after = counter.getCurrentThreadAllocatedBytes();
-      fewest = Math.min(fewest, after - before - (counter.getCurrentThreadAllocatedBytes() - after));
-    }
-    return fewest;
+    return Allocations.fewestBytesOver(call, 10_000, 2_000, 100);
   }
 }

@@ -1,12 +1,11 @@
 package dev.graft.examples.lm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.graft.examples.Allocations;
 import dev.graft.runtime.NDArray;
 import dev.graft.runtime.Optimizers;
 import dev.graft.runtime.Trainer;
-import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -22,9 +21,6 @@ import org.junit.jupiter.api.Test;
 class TrainStepAllocationTest {
   @Test
   void aWarmLstmTrainingStepAllocatesNothing() {
-    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    assumeTrue(threads.isThreadAllocatedMemorySupported(), "per-thread allocation counting unsupported");
-    threads.setThreadAllocatedMemoryEnabled(true);
     int vocab = 64;
     int time = 5;
     int batch = 4;
@@ -37,13 +33,7 @@ class TrainStepAllocationTest {
       NDArray ones = model.ones(time, batch);
       NDArray[] inputs = {NDArray.ofInts(ids, time, batch), NDArray.ofInts(targets, time, batch),
           model.zeroState(batch), ones, ones, ones};
-      for (int i = 0; i < 6000; i++) trainer.step(inputs);
-      long fewest = Long.MAX_VALUE;
-      for (int round = 0; round < 20 && fewest > 0; round++) {
-        long before = threads.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 200; i++) trainer.step(inputs);
-        fewest = Math.min(fewest, threads.getCurrentThreadAllocatedBytes() - before);
-      }
+      long fewest = Allocations.fewestBytesOver(() -> trainer.step(inputs), 6000, 200, 20);
       assertEquals(0, fewest, "bytes allocated over 200 warm steps");
     }
   }
