@@ -64,6 +64,8 @@ public final class CodeGenerator {
 
   /** Kernel calls per generated method before an entry method is split into parts. */
   static final int CALLS_PER_METHOD = 60;
+  /** Row work objects an executor creates in one method (see {@code executor}). */
+  static final int ROW_WORKS_PER_METHOD = 100;
 
   /** Constants up to this many elements are array literals; larger ones are decoded from a string. */
   static final int LITERAL_CONSTANT_LIMIT = 16;
@@ -329,8 +331,9 @@ public final class CodeGenerator {
         .addSuperinterface(MODEL_EXECUTOR)
         .addField(KERNELS, "kernels", Modifier.PRIVATE, Modifier.FINAL)
         .addField(FieldSpec.builder(float[][].class, "floats", Modifier.PRIVATE, Modifier.FINAL)
-            .initializer("new float[$L][0]", floatSlots).build())
-        .addMethod(MethodSpec.constructorBuilder().addParameter(KERNELS, "kernels").addStatement("this.kernels = kernels").build());
+            .initializer("new float[$L][0]", floatSlots).build());
+    MethodSpec.Builder constructor = MethodSpec.constructorBuilder().addParameter(KERNELS, "kernels")
+        .addStatement("this.kernels = kernels");
     if (intSlots > 0) {
       t.addField(FieldSpec.builder(int[][].class, "ints", Modifier.PRIVATE, Modifier.FINAL)
           .initializer("new int[$L][0]", intSlots).build());
@@ -339,12 +342,30 @@ public final class CodeGenerator {
       t.addField(FieldSpec.builder(com.palantir.javapoet.ArrayTypeName.of(PREPARED_MATRIX), "prepared", Modifier.PRIVATE,
           Modifier.FINAL).initializer("new $T[$L]", PREPARED_MATRIX, preparedMatrices).build());
     }
+    // Up to ROW_WORKS_PER_METHOD row work objects are final fields with initializers (which
+    // javac puts in the constructor); more are created by methods of that many each, so that no
+    // method grows with the number of kernels.
+    boolean chunked = rowWorks.size() > ROW_WORKS_PER_METHOD;
+    List<MethodSpec.Builder> creators = new ArrayList<>();
+    int created = 0;
     for (Map.Entry<String, String> e : rowWorks.entrySet()) {
       String method = e.getValue();
       ClassName type = method.startsWith("v") ? self.nestedClass(VECTOR_CLASS).nestedClass(rowWorkClass(method))
           : self.nestedClass(rowWorkClass(method));
-      t.addField(FieldSpec.builder(type, e.getKey(), Modifier.PRIVATE, Modifier.FINAL).initializer("new $T()", type).build());
+      if (!chunked) {
+        t.addField(FieldSpec.builder(type, e.getKey(), Modifier.PRIVATE, Modifier.FINAL).initializer("new $T()", type).build());
+        continue;
+      }
+      t.addField(FieldSpec.builder(type, e.getKey(), Modifier.PRIVATE).build());
+      if (created++ % ROW_WORKS_PER_METHOD == 0) {
+        String name = "createRowWorks" + creators.size();
+        creators.add(MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE));
+        constructor.addStatement("$L()", name);
+      }
+      creators.get(creators.size() - 1).addStatement("$L = new $T()", e.getKey(), type);
     }
+    t.addMethod(constructor.build());
+    for (MethodSpec.Builder c : creators) t.addMethod(c.build());
     MethodSpec.Builder run = MethodSpec.methodBuilder("run").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
         .addParameter(int.class, "entry").addParameter(int[].class, "dims").addParameter(Object[].class, "inputs")
         .addParameter(float[][].class, "variables").addParameter(Object.class, "output")

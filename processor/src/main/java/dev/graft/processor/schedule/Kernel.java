@@ -144,6 +144,7 @@ public final class Kernel {
     private final Node root;
     private final TreeSet<Node> members = new TreeSet<>(Comparator.comparingInt(Node::id));
     private int estimatedBytecode;
+    private int vectorCalls;
     private Node matmul;
 
     Draft(Kind kind, Node root) {
@@ -151,6 +152,7 @@ public final class Kernel {
       this.root = root;
       members.add(root);
       estimatedBytecode = FusionPolicy.estimatedBytecode(root);
+      vectorCalls = FusionPolicy.vectorCalls(root);
     }
 
     Kind kind() {
@@ -169,6 +171,10 @@ public final class Kernel {
       return estimatedBytecode;
     }
 
+    int vectorCalls() {
+      return vectorCalls;
+    }
+
     int operandCountWith(Node extra) {
       List<Node> l = new ArrayList<>(members);
       l.add(extra);
@@ -179,6 +185,7 @@ public final class Kernel {
     void add(Node n) {
       members.add(n);
       estimatedBytecode += FusionPolicy.estimatedBytecode(n);
+      vectorCalls += FusionPolicy.vectorCalls(n);
     }
 
     void addMatmul(Node matmul) {

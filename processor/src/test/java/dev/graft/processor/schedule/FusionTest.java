@@ -89,10 +89,39 @@ class FusionTest {
     Graph g = new Graph();
     Node h = g.input("x", 0, X, DType.FLOAT32);
     for (int i = 0; i < 100; i++) h = g.unary(i % 2 == 0 ? Op.TANH : Op.NEG, h);
-    EntrySchedule s = schedule(h);
+    FusionPolicy nodesOnly = new FusionPolicy(48, 24, 3000, Integer.MAX_VALUE);
+    EntrySchedule s = new Scheduler(nodesOnly).schedule(output(h), false);
     assertEquals(3, s.kernels().size());
-    for (Kernel k : s.kernels()) assertTrue(k.members().size() <= FusionPolicy.DEFAULT.maxNodes());
+    for (Kernel k : s.kernels()) assertTrue(k.members().size() <= nodesOnly.maxNodes());
     assertTrue(s.unfused().values().stream().allMatch(d -> d.reason().contains("budget of 48 nodes")), s.unfused().toString());
+  }
+
+  /**
+   * An LSTM cell's output c' = sigmoid(f)·c + sigmoid(i)·tanh(g): 33 calls for its members (40
+   * with its loads and store) in one loop were too many for JDK 17's C2 (FusionPolicy's
+   * comment); the budget of 28 leaves one sigmoid to a kernel of its own.
+   */
+  @Test
+  void fusedKernelsRespectTheVectorCallBudget() {
+    Graph g = new Graph();
+    Node f = g.input("x", 0, X, DType.FLOAT32);
+    Node i = g.variable("i", 0, X);
+    Node gate = g.variable("g", 1, X);
+    Node c = g.variable("c", 2, X);
+    Node cell = g.add(g.mul(g.unary(Op.SIGMOID, f), c), g.mul(g.unary(Op.SIGMOID, i), g.unary(Op.TANH, gate)));
+    EntrySchedule s = schedule(cell);
+    assertEquals(2, s.kernels().size(), s.kernels().toString());
+    int calls = 0;
+    for (Kernel k : s.kernels()) {
+      int kernelCalls = k.members().stream().mapToInt(FusionPolicy::vectorCalls).sum();
+      assertTrue(kernelCalls <= FusionPolicy.DEFAULT.maxVectorCalls(), k + ": " + kernelCalls + " calls");
+      calls += kernelCalls;
+    }
+    assertEquals(33, calls); // sigmoid 5, mul 1, sigmoid 5, tanh 20, mul 1, add 1
+    assertTrue(s.unfused().values().stream().anyMatch(d -> d.reason().contains("budget of 28 Vector API calls")),
+        s.unfused().toString());
+    EntrySchedule generous = new Scheduler(new FusionPolicy(48, 24, 3000, 40)).schedule(output(cell), false);
+    assertEquals(1, generous.kernels().size(), generous.kernels().toString());
   }
 
   @Test
