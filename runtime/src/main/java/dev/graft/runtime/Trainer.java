@@ -1,5 +1,6 @@
 package dev.graft.runtime;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -133,7 +134,7 @@ public final class Trainer {
   private void clearRowSparseGradients() {
     for (int i = 0; i < touched.length; i++) {
       if (touched[i] != null) {
-        java.util.Arrays.fill(gradients[i], 0f);
+        Arrays.fill(gradients[i], 0f);
       }
     }
   }

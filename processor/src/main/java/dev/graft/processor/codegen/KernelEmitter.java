@@ -526,7 +526,7 @@ final class KernelEmitter {
           // tanh's polynomial reads the square of its operand five times: computed once, the loop
           // inlines four fewer Vector API calls, which kept JDK 17's C2 from compiling an LSTM cell
           // into code that allocates every stored vector (jmh-benchmarks/README.md, 14th session)
-          body.addStatement("$T v$Lsq = $L.mul($L)", FLOAT_VECTOR, m.id(), operand(m.input(0), k), operand(m.input(0), k));
+          body.addStatement("$T $L = $L.mul($L)", FLOAT_VECTOR, tanhSquare(m), operand(m.input(0), k), operand(m.input(0), k));
         }
         value = vectorExpression(m, k, lane, vectors);
       }
@@ -562,7 +562,7 @@ final class KernelEmitter {
         case SQUARE -> CodeBlock.of("$L.mul($L)", a, a);
         case SQRT -> CodeBlock.of("$L.sqrt()", a);
         case EXP, LOG -> CodeBlock.of("$L.lanewise($T.$L)", a, VECTOR_OPERATORS, m.op().name());
-        case TANH -> vectorTanh(a, "v" + m.id() + "sq");
+        case TANH -> vectorTanh(a, tanhSquare(m));
         case SIGMOID -> CodeBlock.of("$T.broadcast(SPECIES, 1f).div($L.neg().lanewise($T.EXP).add(1f))", FLOAT_VECTOR, a,
             VECTOR_OPERATORS);
         case RELU -> CodeBlock.of("$L.max(0f)", a);
@@ -608,6 +608,11 @@ final class KernelEmitter {
     CodeBlock small = CodeBlock.of("$L.mul(-5.70498872745e-3f).add(2.06390887954e-2f).mul($L).add(-5.37397155531e-2f).mul($L)"
         + ".add(1.33314422036e-1f).mul($L).add(-3.33332819422e-1f).mul($L).fma($L, $L)", z, z, z, z, z, a, a);
     return CodeBlock.of("$L.blend($L, $L.abs().compare($T.LT, 0.625f))", large, small, a, VECTOR_OPERATORS);
+  }
+
+  /** The local holding the square of tanh member {@code m}'s operand in a vector loop. */
+  private static String tanhSquare(Node m) {
+    return "v" + m.id() + "sq";
   }
 
   private static CodeBlock vectorPow(String a, double exponent) {
